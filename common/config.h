@@ -1,0 +1,95 @@
+/*
+ * config.h: posthorn.conf, the one configuration file shared by posthornd and
+ * the posthorn CLI.
+ *
+ * Syntax: "key = value" lines, '#' starts a comment, blank lines ignored.
+ * Unknown keys and bad values are errors reported as "FILE:LINE: reason".
+ * The keys of the interface contract (DESIGN.md section 3) are all accepted;
+ * the rest are limits with safe defaults. A listen_* value is a comma or
+ * space separated list of addresses ("0.0.0.0:25, [::]:25") or "none".
+ */
+#ifndef POSTHORN_CONFIG_H
+#define POSTHORN_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_LISTEN	8	/* addresses per listen_* key */
+#define CONFIG_ADDR_MAX		64	/* "[ipv6]:port" */
+#define CONFIG_PATH_MAX		1024
+#define CONFIG_HOST_MAX		256
+
+enum listen_kind {
+	LISTEN_SMTP = 0,	/* inbound MX, port 25 */
+	LISTEN_SUBMISSION,	/* 587, STARTTLS + AUTH (issue: TLS) */
+	LISTEN_SUBMISSIONS,	/* 465, implicit TLS */
+	LISTEN_POP3,		/* 110 */
+	LISTEN_POP3S,		/* 995 */
+	LISTEN_IMAP,		/* 143 */
+	LISTEN_IMAPS,		/* 993 */
+	LISTEN_KIND_COUNT
+};
+
+enum plaintext_auth {
+	PLAINTEXT_AUTH_LOOPBACK = 0,	/* only on loopback connections (default) */
+	PLAINTEXT_AUTH_NEVER,
+	PLAINTEXT_AUTH_ALWAYS
+};
+
+struct config {
+	char		 hostname[CONFIG_HOST_MAX];
+	char		 data_dir[CONFIG_PATH_MAX];
+	char		 user[64];		/* "" = do not drop privileges */
+	char		 tls_cert[CONFIG_PATH_MAX];
+	char		 tls_key[CONFIG_PATH_MAX];
+	char		 listen[LISTEN_KIND_COUNT][CONFIG_MAX_LISTEN][CONFIG_ADDR_MAX];
+	int		 listen_count[LISTEN_KIND_COUNT];
+	uint64_t	 max_message_size;	/* bytes; SMTP SIZE and DATA limit */
+	enum plaintext_auth plaintext_auth;
+	char		 dns_server[CONFIG_ADDR_MAX];
+	char		 relayhost[CONFIG_HOST_MAX];
+	char		 relayhost_user[CONFIG_HOST_MAX];
+	char		 relayhost_password[CONFIG_HOST_MAX];
+
+	/* Engine */
+	uint64_t	 map_size;		/* LMDB map size, bytes (sparse) */
+	int		 io_threads;		/* 0 = one per core */
+	int		 worker_threads;	/* 0 = one per core */
+	int		 log_level;		/* enum log_level */
+	int		 syslog;		/* 1 = log to syslog instead of stderr */
+	int		 max_connections;	/* whole daemon */
+	int		 max_connections_per_ip;
+
+	/* SMTP limits (RFC 5321 section 4.5.3) */
+	int		 smtp_max_recipients;	/* then 452 4.5.3 */
+	int		 smtp_max_errors;	/* bad commands, then disconnect */
+	int		 smtp_max_commands_before_mail; /* NOOP/RSET/VRFY... flood */
+	int		 smtp_timeout;		/* idle seconds (RFC 5321 4.5.3.2: >= 5 min) */
+	size_t		 smtp_max_line;		/* command line, bytes incl. CRLF */
+
+	/* POP3 limits */
+	int		 pop3_timeout;		/* idle seconds (RFC 1939: >= 10 min) */
+	int		 pop3_max_errors;
+
+	/* IMAP limits */
+	int		 imap_timeout;		/* idle seconds (RFC 3501: >= 30 min) */
+};
+
+/* Fill cfg with the defaults (no listeners, data_dir "/var/lib/posthorn"). */
+void	config_defaults(struct config *cfg);
+
+/*
+ * Parse a configuration file into cfg (defaults first). Returns 0, or -1 with
+ * "FILE:LINE: reason" (or "FILE: reason") in err.
+ */
+int	config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+
+/* Same, from memory; name is used in messages. Used by tests and the fuzzer. */
+int	config_parse(const char *text, size_t len, const char *name,
+	    struct config *cfg, char *err, size_t errlen);
+
+/* The config key for a listener kind ("listen_smtp"). */
+const char *config_listen_key(enum listen_kind kind);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * util.h: small helpers every module shares: checked allocation, bounded
+ * string copies, case folding, size and host:port parsing, monotonic time.
+ *
+ * Look here before writing a helper; there is one way to do each thing.
+ */
+#ifndef POSTHORN_UTIL_H
+#define POSTHORN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Allocation that cannot fail: on OOM they log and exit (an invariant, not input). */
+void	*xmalloc(size_t size);
+void	*xcalloc(size_t nmemb, size_t size);
+void	*xrealloc(void *ptr, size_t size);
+void	*xreallocarray(void *ptr, size_t nmemb, size_t size);
+char	*xstrdup(const char *s);
+char	*xstrndup(const char *s, size_t n);
+
+/*
+ * Copy src into dst of size dstsize, always NUL-terminated.
+ * Returns strlen(src); the copy was truncated when the result >= dstsize.
+ */
+size_t	 str_copy(char *dst, const char *src, size_t dstsize);
+/* Append src to the NUL-terminated dst; same return convention as str_copy. */
+size_t	 str_append(char *dst, const char *src, size_t dstsize);
+/* snprintf that reports truncation: returns 0 when it fitted, -1 otherwise. */
+int	 str_format(char *dst, size_t dstsize, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* ASCII lower-casing in place (domains and local parts are compared folded). */
+void	 str_lower(char *s);
+/* Remove leading and trailing ASCII whitespace in place; returns s. */
+char	*str_trim(char *s);
+/* Case-insensitive ASCII prefix test; returns 1 when s starts with prefix. */
+int	 str_has_prefix_ci(const char *s, const char *prefix);
+
+/*
+ * Parse a size with an optional K/M/G suffix (powers of 1024): "50M".
+ * Returns 0 and sets *size_r, or -1 on bad syntax or overflow.
+ */
+int	 parse_size(const char *s, uint64_t *size_r);
+/* Parse a decimal unsigned integer in [min, max]; returns 0 or -1. */
+int	 parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val_r);
+/*
+ * Parse "1.2.3.4:25", "[::1]:25" or "*:25" into a sockaddr (numeric only,
+ * no DNS). Port 0 is refused. Returns 0 or -1.
+ */
+int	 parse_hostport(const char *s, struct sockaddr_storage *ss_r, socklen_t *len_r);
+/* Format a peer address ("1.2.3.4" or "::1", no port) into buf. */
+void	 sockaddr_ntop(const struct sockaddr *sa, char *buf, size_t buflen);
+/* 1 when the address is 127.0.0.0/8 or ::1 (or a v4-mapped loopback). */
+int	 sockaddr_is_loopback(const struct sockaddr *sa);
+
+/* Milliseconds from CLOCK_MONOTONIC. */
+uint64_t time_monotonic_ms(void);
+
+/* A random 64-bit value (libsodium); used for transaction/session ids. */
+uint64_t random_u64(void);
+
+#endif
