@@ -46,8 +46,14 @@ struct conn_handler {
 
 /* Create n I/O loop threads (n >= 1). Call once, before net_listen(). */
 int	 net_init(int io_threads, int max_connections, int max_per_ip);
-/* Stop accepting, close all connections (their on_close runs), join threads. */
+/*
+ * Stop accepting; connections stop reading, those with work in flight get a
+ * grace period to reply, then all close (their on_close runs); threads are
+ * joined. Call worker_shutdown() and store_close() after, then net_free().
+ */
 void	 net_shutdown(void);
+/* Run what was posted to the stopped loops, free everything. */
+void	 net_free(void);
 /*
  * Bind and listen on addr ("1.2.3.4:25", "[::]:25") for handler; the
  * listener_arg is passed to on_open. Returns 0, or -1 with err filled.

@@ -1,0 +1,329 @@
+/*
+ * config.c: parse posthorn.conf ("key = value", '#' comments).
+ *
+ * A table maps each key to its type and field, so adding a key is one line.
+ * Every error names the file and line; the parser never guesses: unknown
+ * keys, bad numbers and out-of-range values are refused, because a mail
+ * server that silently ignores a typo in a limit is worse than one that
+ * does not start.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "util.h"
+
+#define CONFIG_FILE_MAX	(1024 * 1024)	/* a config file is small */
+#define CONFIG_LINE_MAX	4096
+
+enum config_type {
+	CT_STRING,	/* char[], size from the table */
+	CT_HOSTNAME,	/* string without spaces */
+	CT_SIZE,	/* uint64_t with K/M/G suffix */
+	CT_INT,		/* int in [min, max] */
+	CT_BOOL,	/* yes/no/true/false/on/off/1/0 */
+	CT_LOGLEVEL,
+	CT_PLAINAUTH,
+	CT_LISTEN	/* listen_* list */
+};
+
+struct config_key {
+	const char		*name;
+	enum config_type	 type;
+	size_t			 offset;
+	size_t			 size;	/* CT_STRING buffer size */
+	int64_t			 min, max;
+	int			 listen;	/* CT_LISTEN: enum listen_kind */
+};
+
+#define STR(k, f)	{ k, CT_STRING, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0 }
+#define HOST(k, f)	{ k, CT_HOSTNAME, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0 }
+#define SIZE(k, f, lo, hi) { k, CT_SIZE, offsetof(struct config, f), 0, lo, hi, 0 }
+#define INT(k, f, lo, hi) { k, CT_INT, offsetof(struct config, f), 0, lo, hi, 0 }
+#define LISTEN(k, kind)	{ k, CT_LISTEN, 0, 0, 0, 0, kind }
+
+static const struct config_key config_keys[] = {
+	HOST("hostname", hostname),
+	STR("data_dir", data_dir),
+	HOST("user", user),
+	STR("tls_cert", tls_cert),
+	STR("tls_key", tls_key),
+	LISTEN("listen_smtp", LISTEN_SMTP),
+	LISTEN("listen_submission", LISTEN_SUBMISSION),
+	LISTEN("listen_submissions", LISTEN_SUBMISSIONS),
+	LISTEN("listen_pop3", LISTEN_POP3),
+	LISTEN("listen_pop3s", LISTEN_POP3S),
+	LISTEN("listen_imap", LISTEN_IMAP),
+	LISTEN("listen_imaps", LISTEN_IMAPS),
+	SIZE("max_message_size", max_message_size, 1024, 1024LL * 1024 * 1024),
+	{ "plaintext_auth", CT_PLAINAUTH, offsetof(struct config, plaintext_auth), 0, 0, 0, 0 },
+	HOST("dns_server", dns_server),
+	HOST("relayhost", relayhost),
+	HOST("relayhost_user", relayhost_user),
+	STR("relayhost_password", relayhost_password),
+	SIZE("map_size", map_size, 1024 * 1024, 1LL << 46),
+	INT("io_threads", io_threads, 0, 256),
+	INT("worker_threads", worker_threads, 0, 256),
+	{ "log_level", CT_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0, 0 },
+	{ "syslog", CT_BOOL, offsetof(struct config, syslog), 0, 0, 1, 0 },
+	INT("max_connections", max_connections, 1, 1000000),
+	INT("max_connections_per_ip", max_connections_per_ip, 1, 1000000),
+	INT("smtp_max_recipients", smtp_max_recipients, 1, 100000),
+	INT("smtp_max_errors", smtp_max_errors, 1, 1000),
+	INT("smtp_max_commands_before_mail", smtp_max_commands_before_mail, 1, 100000),
+	INT("smtp_timeout", smtp_timeout, 1, 86400),
+	SIZE("smtp_max_line", smtp_max_line, 512, 65536),
+	INT("pop3_timeout", pop3_timeout, 1, 86400),
+	INT("pop3_max_errors", pop3_max_errors, 1, 1000),
+	INT("imap_timeout", imap_timeout, 1, 86400),
+};
+
+static const char *const listen_keys[LISTEN_KIND_COUNT] = {
+	"listen_smtp", "listen_submission", "listen_submissions",
+	"listen_pop3", "listen_pop3s", "listen_imap", "listen_imaps"
+};
+
+const char *
+config_listen_key(enum listen_kind kind)
+{
+	return (kind >= 0 && kind < LISTEN_KIND_COUNT) ? listen_keys[kind] : "listen_?";
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	str_copy(cfg->hostname, "localhost", sizeof(cfg->hostname));
+	str_copy(cfg->data_dir, LOCALSTATEDIR "/posthorn", sizeof(cfg->data_dir));
+	cfg->max_message_size = 50ULL * 1024 * 1024;
+	cfg->plaintext_auth = PLAINTEXT_AUTH_LOOPBACK;
+	cfg->map_size = 16ULL * 1024 * 1024 * 1024;
+	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->max_connections = 10000;
+	cfg->max_connections_per_ip = 100;
+	cfg->smtp_max_recipients = 100;
+	cfg->smtp_max_errors = 10;
+	cfg->smtp_max_commands_before_mail = 100;
+	cfg->smtp_timeout = 300;	/* RFC 5321 4.5.3.2.7 */
+	cfg->smtp_max_line = 1000;	/* RFC 5321 4.5.3.1.6 text line incl. CRLF */
+	cfg->pop3_timeout = 600;	/* RFC 1939 section 3 */
+	cfg->pop3_max_errors = 10;
+	cfg->imap_timeout = 1800;	/* RFC 3501 5.4 */
+}
+
+static int
+config_parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0) { *out = 1; return 0; }
+		if (strcasecmp(v, no[i]) == 0) { *out = 0; return 0; }
+	}
+	return -1;
+}
+
+/* Split a listen_* value on commas/spaces; each item must parse as host:port. */
+static int
+config_parse_listen(struct config *cfg, int kind, char *v, char *why, size_t whylen)
+{
+	char *item, *save = NULL;
+	int n = 0;
+
+	cfg->listen_count[kind] = 0;
+	if (strcasecmp(v, "none") == 0 || *v == '\0')
+		return 0;
+	for (item = strtok_r(v, ", \t", &save); item != NULL;
+	    item = strtok_r(NULL, ", \t", &save)) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (n == CONFIG_MAX_LISTEN) {
+			str_format(why, whylen, "more than %d addresses", CONFIG_MAX_LISTEN);
+			return -1;
+		}
+		if (strlen(item) >= CONFIG_ADDR_MAX || parse_hostport(item, &ss, &sl) < 0) {
+			str_format(why, whylen,
+			    "bad address '%.80s' (expected IPv4:port or [IPv6]:port, port 1-65535)", item);
+			return -1;
+		}
+		str_copy(cfg->listen[kind][n++], item, CONFIG_ADDR_MAX);
+	}
+	cfg->listen_count[kind] = n;
+	return 0;
+}
+
+static int
+config_set(struct config *cfg, const struct config_key *k, char *v, char *why, size_t whylen)
+{
+	char *field = (char *)cfg + k->offset;
+	uint64_t u;
+
+	switch (k->type) {
+	case CT_HOSTNAME:
+		if (strpbrk(v, " \t") != NULL) {
+			str_format(why, whylen, "value must not contain spaces");
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case CT_STRING:
+		if (strlen(v) >= k->size) {
+			str_format(why, whylen, "value too long (max %zu bytes)", k->size - 1);
+			return -1;
+		}
+		str_copy(field, v, k->size);
+		return 0;
+	case CT_SIZE:
+		if (parse_size(v, &u) < 0 || u < (uint64_t)k->min || u > (uint64_t)k->max) {
+			str_format(why, whylen, "bad size '%.40s' (a number with optional K/M/G, %lld to %lld bytes)",
+			    v, (long long)k->min, (long long)k->max);
+			return -1;
+		}
+		if (k->offset == offsetof(struct config, smtp_max_line))
+			cfg->smtp_max_line = (size_t)u;
+		else
+			memcpy(field, &u, sizeof(u));
+		return 0;
+	case CT_INT:
+		if (parse_uint(v, (uint64_t)k->min, (uint64_t)k->max, &u) < 0) {
+			str_format(why, whylen, "bad number '%.40s' (expected %lld to %lld)",
+			    v, (long long)k->min, (long long)k->max);
+			return -1;
+		}
+		*(int *)(void *)field = (int)u;
+		return 0;
+	case CT_BOOL:
+		if (config_parse_bool(v, (int *)(void *)field) < 0) {
+			str_format(why, whylen, "bad boolean '%.40s' (expected yes or no)", v);
+			return -1;
+		}
+		return 0;
+	case CT_LOGLEVEL: {
+		static const char *const names[] = { "error", "warn", "info", "debug" };
+		int i;
+		for (i = 0; i < 4; i++)
+			if (strcasecmp(v, names[i]) == 0) {
+				cfg->log_level = i;
+				return 0;
+			}
+		str_format(why, whylen, "bad log_level '%.40s' (error, warn, info or debug)", v);
+		return -1;
+	}
+	case CT_PLAINAUTH:
+		if (strcasecmp(v, "loopback") == 0)
+			cfg->plaintext_auth = PLAINTEXT_AUTH_LOOPBACK;
+		else if (strcasecmp(v, "never") == 0)
+			cfg->plaintext_auth = PLAINTEXT_AUTH_NEVER;
+		else if (strcasecmp(v, "always") == 0)
+			cfg->plaintext_auth = PLAINTEXT_AUTH_ALWAYS;
+		else {
+			str_format(why, whylen, "bad plaintext_auth '%.40s' (loopback, never or always)", v);
+			return -1;
+		}
+		return 0;
+	case CT_LISTEN:
+		return config_parse_listen(cfg, k->listen, v, why, whylen);
+	}
+	return -1;
+}
+
+/* Parse one logical line; returns 0 or -1 with why filled. */
+static int
+config_parse_line(struct config *cfg, char *line, char *why, size_t whylen)
+{
+	char *eq, *key, *val, *hash;
+	size_t i;
+
+	/* '#' starts a comment anywhere: no value we accept contains one. */
+	if ((hash = strchr(line, '#')) != NULL)
+		*hash = '\0';
+	str_trim(line);
+	if (*line == '\0')
+		return 0;
+	if ((eq = strchr(line, '=')) == NULL) {
+		str_format(why, whylen, "expected 'key = value'");
+		return -1;
+	}
+	*eq = '\0';
+	key = str_trim(line);
+	val = eq + 1;
+	str_trim(val);
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (strcmp(key, config_keys[i].name) == 0)
+			return config_set(cfg, &config_keys[i], val, why, whylen);
+	str_format(why, whylen, "unknown key '%.60s'", key);
+	return -1;
+}
+
+int
+config_parse(const char *text, size_t len, const char *name,
+    struct config *cfg, char *err, size_t errlen)
+{
+	char line[CONFIG_LINE_MAX], why[256];
+	size_t pos = 0, lineno = 0;
+
+	config_defaults(cfg);
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - (text + pos)) : len - pos;
+
+		lineno++;
+		if (llen >= sizeof(line)) {
+			str_format(err, errlen, "%s:%zu: line too long", name, lineno);
+			return -1;
+		}
+		if (memchr(text + pos, '\0', llen) != NULL) {
+			str_format(err, errlen, "%s:%zu: NUL byte in line", name, lineno);
+			return -1;
+		}
+		memcpy(line, text + pos, llen);
+		line[llen] = '\0';
+		pos += llen + (nl ? 1 : 0);
+		why[0] = '\0';
+		if (config_parse_line(cfg, line, why, sizeof(why)) < 0) {
+			str_format(err, errlen, "%s:%zu: %s", name, lineno, why);
+			return -1;
+		}
+	}
+	if (cfg->hostname[0] == '\0' || cfg->data_dir[0] == '\0') {
+		str_format(err, errlen, "%s: hostname and data_dir must not be empty", name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	FILE *fp;
+	char *buf;
+	size_t len;
+	int rc;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		str_format(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(CONFIG_FILE_MAX + 1);
+	len = fread(buf, 1, CONFIG_FILE_MAX + 1, fp);
+	if (ferror(fp)) {
+		str_format(err, errlen, "%s: read error: %s", path, strerror(errno));
+		rc = -1;
+	} else if (len > CONFIG_FILE_MAX) {
+		str_format(err, errlen, "%s: file larger than %d bytes", path, CONFIG_FILE_MAX);
+		rc = -1;
+	} else {
+		rc = config_parse(buf, len, path, cfg, err, errlen);
+	}
+	free(buf);
+	fclose(fp);
+	return rc;
+}
