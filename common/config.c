@@ -242,9 +242,15 @@ config_parse_line(struct config *cfg, char *line, char *why, size_t whylen)
 	char *eq, *key, *val, *hash;
 	size_t i;
 
-	/* '#' starts a comment anywhere: no value we accept contains one. */
-	if ((hash = strchr(line, '#')) != NULL)
-		*hash = '\0';
+	/*
+	 * '#' starts a comment at the start of a line or after whitespace, so
+	 * a password like "pa#ss" survives while "key = v  # note" works.
+	 */
+	for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
+		if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+			*hash = '\0';
+			break;
+		}
 	str_trim(line);
 	if (*line == '\0')
 		return 0;

@@ -2,7 +2,8 @@
  * config.h: posthorn.conf, the one configuration file shared by posthornd and
  * the posthorn CLI.
  *
- * Syntax: "key = value" lines, '#' starts a comment, blank lines ignored.
+ * Syntax: "key = value" lines; '#' at the start of a line or after
+ * whitespace starts a comment; blank lines are ignored.
  * Unknown keys and bad values are errors reported as "FILE:LINE: reason".
  * The keys of the interface contract (DESIGN.md section 3) are all accepted;
  * the rest are limits with safe defaults. A listen_* value is a comma or

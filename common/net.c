@@ -671,7 +671,7 @@ net_init(int io_threads, int max_connections, int max_per_ip)
 	net_max_per_ip = max_per_ip;
 	if ((net_base = event_base_new()) == NULL)
 		return -1;
-	net_nloops = io_threads;
+	/* net_nloops counts only loops whose thread runs, for net_shutdown. */
 	net_loops = xcalloc((size_t)io_threads, sizeof(*net_loops));
 	for (i = 0; i < io_threads; i++) {
 		struct loop *loop = &net_loops[i];
@@ -687,6 +687,7 @@ net_init(int io_threads, int max_connections, int max_per_ip)
 			log_error("cannot start I/O thread %d", i);
 			return -1;
 		}
+		net_nloops = i + 1;
 	}
 	return 0;
 }

@@ -1,0 +1,105 @@
+/*
+ * check_util.c: bounded strings, size and address parsing, loopback test.
+ */
+#include <check.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "util.h"
+
+START_TEST(test_str_copy_append)
+{
+	char buf[8];
+
+	ck_assert_uint_eq(str_copy(buf, "abc", sizeof(buf)), 3);
+	ck_assert_str_eq(buf, "abc");
+	ck_assert_uint_eq(str_copy(buf, "abcdefghij", sizeof(buf)), 10);
+	ck_assert_str_eq(buf, "abcdefg");
+	str_copy(buf, "ab", sizeof(buf));
+	ck_assert_uint_eq(str_append(buf, "cdefghij", sizeof(buf)), 10);
+	ck_assert_str_eq(buf, "abcdefg");
+	ck_assert_int_eq(str_format(buf, sizeof(buf), "%d", 1234567), 0);
+	ck_assert_int_eq(str_format(buf, sizeof(buf), "%d", 12345678), -1);
+}
+END_TEST
+
+START_TEST(test_parse_size)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(parse_size("50M", &v), 0);
+	ck_assert_uint_eq(v, 50ULL << 20);
+	ck_assert_int_eq(parse_size("1k", &v), 0);
+	ck_assert_uint_eq(v, 1024);
+	ck_assert_int_eq(parse_size("7", &v), 0);
+	ck_assert_uint_eq(v, 7);
+	ck_assert_int_eq(parse_size("", &v), -1);
+	ck_assert_int_eq(parse_size("M", &v), -1);
+	ck_assert_int_eq(parse_size("-1", &v), -1);
+	ck_assert_int_eq(parse_size("18446744073709551615G", &v), -1);
+	ck_assert_int_eq(parse_size("1.5M", &v), -1);
+}
+END_TEST
+
+START_TEST(test_parse_hostport)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	ck_assert_int_eq(parse_hostport("127.0.0.1:25", &ss, &sl), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET);
+	ck_assert_int_eq(sockaddr_is_loopback((struct sockaddr *)&ss), 1);
+	ck_assert_int_eq(parse_hostport("[::1]:993", &ss, &sl), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET6);
+	ck_assert_int_eq(sockaddr_is_loopback((struct sockaddr *)&ss), 1);
+	ck_assert_int_eq(parse_hostport("*:25", &ss, &sl), 0);
+	ck_assert_int_eq(sockaddr_is_loopback((struct sockaddr *)&ss), 0);
+	ck_assert_int_eq(parse_hostport("192.0.2.1:25", &ss, &sl), 0);
+	ck_assert_int_eq(sockaddr_is_loopback((struct sockaddr *)&ss), 0);
+	ck_assert_int_eq(parse_hostport("::1:25", &ss, &sl), -1);
+	ck_assert_int_eq(parse_hostport("[::1]25", &ss, &sl), -1);
+	ck_assert_int_eq(parse_hostport("1.2.3.4:0", &ss, &sl), -1);
+	ck_assert_int_eq(parse_hostport("1.2.3.4:", &ss, &sl), -1);
+	ck_assert_int_eq(parse_hostport("host:25", &ss, &sl), -1);
+	ck_assert_int_eq(parse_hostport("[]:25", &ss, &sl), -1);
+}
+END_TEST
+
+START_TEST(test_trim_lower)
+{
+	char s[] = "  MiXeD Case\t\r\n";
+
+	str_trim(s);
+	ck_assert_str_eq(s, "MiXeD Case");
+	str_lower(s);
+	ck_assert_str_eq(s, "mixed case");
+	ck_assert_int_eq(str_has_prefix_ci("Mail From:", "MAIL FROM:"), 1);
+	ck_assert_int_eq(str_has_prefix_ci("Mai", "MAIL"), 0);
+}
+END_TEST
+
+static Suite *
+util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("valid and invalid");
+
+	tcase_add_test(tc, test_str_copy_append);
+	tcase_add_test(tc, test_parse_size);
+	tcase_add_test(tc, test_parse_hostport);
+	tcase_add_test(tc, test_trim_lower);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(util_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
