@@ -1,6 +1,6 @@
 # libFuzzer targets (./configure --enable-fuzzing CC=clang). Each front-end
 # adds its own fuzz_*.c in its local.mk; scripts/test.sh runs them briefly.
-FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS = -fsanitize=fuzzer
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_config
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
