@@ -6,3 +6,5 @@ AM_PY_LOG_FLAGS = -B
 AM_TESTS_ENVIRONMENT = POSTHORN_BUILDDIR='$(abs_top_builddir)'; export POSTHORN_BUILDDIR; \
 	PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE;
 EXTRA_DIST += tests/integration/harness.py
+TESTS += tests/integration/test_daemon.py
+EXTRA_DIST += tests/integration/test_daemon.py
