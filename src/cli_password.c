@@ -76,10 +76,11 @@ cli_password_prompt(const char *prompt, char *buf, size_t bufsize)
 	noecho = saved_termios;
 	noecho.c_lflag &= ~(tcflag_t)ECHO;
 	noecho.c_lflag |= ECHONL;
-	fputs(prompt, stderr);
-	fflush(stderr);
+	/* Echo off before the prompt: what is typed after it stays unseen. */
 	echo_off = 1;
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+	fputs(prompt, stderr);
+	fflush(stderr);
 	rc = cli_password_line(stdin, buf, bufsize);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
 	echo_off = 0;

@@ -7,3 +7,9 @@ posthorn_SOURCES = src/posthorn.c src/cli.h src/cli_common.c \
 	src/cli_password.c src/cli_domain.c src/cli_user.c src/cli_alias.c \
 	src/cli_mailbox.c src/cli_deliver.c src/cli_check.c
 posthorn_LDADD = store/libstore.a common/libcommon.a $(DEPS_LIBS)
+# Shipped with the tarball and installed as documentation; scripts/ holds the
+# two commands of the README (demo.sh, test.sh).
+dist_doc_DATA = README.md
+examplesdir = $(docdir)/examples
+dist_examples_DATA = etc/posthorn.conf etc/posthornd.service
+EXTRA_DIST += scripts/demo.sh scripts/test.sh

@@ -8,3 +8,5 @@ AM_TESTS_ENVIRONMENT = POSTHORN_BUILDDIR='$(abs_top_builddir)'; export POSTHORN_
 EXTRA_DIST += tests/integration/harness.py
 TESTS += tests/integration/test_daemon.py
 EXTRA_DIST += tests/integration/test_daemon.py
+TESTS += tests/integration/test_cli.py
+EXTRA_DIST += tests/integration/test_cli.py
