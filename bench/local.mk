@@ -1,1 +1,7 @@
-# bench/local.mk
+# bench/local.mk: load generators for the benchmarks (bench/RESULTS.md).
+# Not tests: never in TESTS. They link only libc and pthreads, so they build
+# and run against any SMTP/POP3 server. bench/run.sh drives them.
+noinst_PROGRAMS += bench/smtp_bench bench/pop3_bench
+bench_smtp_bench_SOURCES = bench/smtp_bench.c
+bench_pop3_bench_SOURCES = bench/pop3_bench.c
+EXTRA_DIST += bench/run.sh bench/RESULTS.md
