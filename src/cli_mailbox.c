@@ -36,10 +36,11 @@ cli_special_use_name(int special_use)
 static int
 cli_mailbox_print(void *arg, const struct store_mailbox *mb)
 {
+	const char *use = cli_special_use_name(mb->special_use);
+
 	(void)arg;
-	printf("%-24s %8" PRIu32 " %8" PRIu32 " %12" PRIu64 "  %s\n",
-	    mb->name, mb->messages, mb->unseen, mb->size,
-	    cli_special_use_name(mb->special_use));
+	printf("%-24s %8" PRIu32 " %8" PRIu32 " %12" PRIu64 "%s%s\n",
+	    mb->name, mb->messages, mb->unseen, mb->size, *use ? "  " : "", use);
 	return 0;
 }
 

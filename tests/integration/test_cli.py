@@ -8,6 +8,7 @@ and broken setups, and the CLI changing the store while posthornd runs.
 """
 import os
 import poplib
+import pwd
 import pty
 import select
 import smtplib
@@ -176,7 +177,10 @@ class Users(CliCase):
 
 def run_on_tty(srv, args, answers):
     """Run posthorn on a pty, answering each prompt; returns (rc, output)."""
-    master, slave = pty.openpty()
+    try:
+        master, slave = pty.openpty()
+    except OSError as e:
+        raise unittest.SkipTest("no pseudo-terminal: %s" % e)
     p = subprocess.Popen([harness.POSTHORN, "-c", srv.conf] + args,
                          stdin=slave, stdout=slave, stderr=slave,
                          close_fds=True)
@@ -372,6 +376,29 @@ class Check(CliCase):
         self.assertIn("listeners: 4 addresses", r.stdout, r.stderr)
         self.assertNotIn(conf + ":", r.stderr)
         self.assertFalse(os.path.exists(missing))
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root")
+class PrivilegeDrop(unittest.TestCase):
+    """Run as root with `user` set, the CLI creates the store as that user."""
+
+    def test_store_belongs_to_user(self):
+        nobody = pwd.getpwnam("nobody")
+        srv = harness.Server(domain=D)
+        try:
+            os.chmod(srv.tmp, 0o711)      # let nobody reach data_dir
+            srv.write_config(user="nobody")
+            srv.cli("domain", "add", D)
+            srv.cli("user", "add", ALICE, input="pw\n")
+            self.assertEqual(os.stat(srv.data_dir).st_uid, nobody.pw_uid)
+            files = os.listdir(srv.data_dir)
+            self.assertTrue(files)
+            for name in files:
+                st = os.stat(os.path.join(srv.data_dir, name))
+                self.assertEqual(st.st_uid, nobody.pw_uid, name)
+            self.assertIn("no problems found", srv.cli("check").stdout)
+        finally:
+            srv.__exit__(None, None, None)
 
 
 class WhileDaemonRuns(CliCase):
