@@ -60,11 +60,12 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 success, 1 error, 75 temporary failure (deliver).\n";
 
+/* A user error gets one line (DESIGN.md section 3); `help` has the rest. */
 static int
 usage_error(void)
 {
-	fputs(usage_text, stderr);
-	return CLI_EXIT_ERROR;
+	return cli_usage("[-c FILE] COMMAND [ARGS...] (posthorn help lists "
+	    "the commands)");
 }
 
 int
@@ -78,6 +79,10 @@ main(int argc, char **argv)
 	cli.config_path = DEFAULT_CONFIG;
 	log_init("posthorn", LOG_LEVEL_WARN, 0);
 
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		return CLI_EXIT_OK;
+	}
 	/* '+': stop at the command, whose own options (deliver -f) follow it. */
 	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
 		switch (ch) {
@@ -95,7 +100,7 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		return usage_error();
-	if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0) {
+	if (strcmp(argv[0], "help") == 0) {
 		fputs(usage_text, stdout);
 		return CLI_EXIT_OK;
 	}
