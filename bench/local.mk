@@ -4,4 +4,4 @@
 noinst_PROGRAMS += bench/smtp_bench bench/pop3_bench
 bench_smtp_bench_SOURCES = bench/smtp_bench.c
 bench_pop3_bench_SOURCES = bench/pop3_bench.c
-EXTRA_DIST += bench/run.sh bench/RESULTS.md
+EXTRA_DIST += bench/run.sh bench/postfix.sh bench/RESULTS.md
