@@ -1,0 +1,170 @@
+/*
+ * check_smtp_received.c: unit tests for smtpd/smtp_received.c, the
+ * Return-Path and Received trace header fields (RFC 5321 4.4).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "smtp_data.h"
+#include "smtp_received.h"
+
+static char *
+format(const struct smtp_trace *t)
+{
+	struct smtp_buf	 out = { NULL, 0, 0 };
+	char		*s;
+
+	smtp_received_format(&out, t);
+	s = malloc(out.len + 1);
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, out.data, out.len);
+	s[out.len] = '\0';
+	smtp_buf_free(&out);
+	return s;
+}
+
+static void
+set_utc(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+START_TEST(test_single_rcpt)
+{
+	struct smtp_trace	 t = {
+		.reverse_path = "alice@example.org", .helo = "[127.0.0.1]",
+		.peer_ip = "127.0.0.1", .hostname = "mail.example.test",
+		.protocol = "ESMTP", .id = "0123456789ABCDEF",
+		.for_rcpt = "bob@example.test", .tls = NULL, .when = 0,
+	};
+	char	*s;
+
+	set_utc();
+	s = format(&t);
+	ck_assert_str_eq(s,
+	    "Return-Path: <alice@example.org>\r\n"
+	    "Received: from [127.0.0.1] ([127.0.0.1])\r\n"
+	    "\tby mail.example.test (Posthorn) with ESMTP id 0123456789ABCDEF\r\n"
+	    "\tfor <bob@example.test>; Thu, 1 Jan 1970 00:00:00 +0000\r\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_many_rcpts_null_sender_ipv6)
+{
+	struct smtp_trace	 t = {
+		.reverse_path = "", .helo = "testmsg.eml",
+		.peer_ip = "::1", .hostname = "mx.example.test",
+		.protocol = "UTF8SMTP", .id = "FEDCBA9876543210",
+		.for_rcpt = NULL, .tls = NULL, .when = 1795374145,
+	};
+	char	*s;
+
+	set_utc();
+	s = format(&t);
+	ck_assert_str_eq(s,
+	    "Return-Path: <>\r\n"
+	    "Received: from testmsg.eml ([IPv6:::1])\r\n"
+	    "\tby mx.example.test (Posthorn) with UTF8SMTP id FEDCBA9876543210;\r\n"
+	    "\tSun, 22 Nov 2026 19:02:25 +0000\r\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_tls_comment)
+{
+	struct smtp_trace	 t = {
+		.reverse_path = "a@b.example", .helo = "h", .peer_ip = "192.0.2.7",
+		.hostname = "m", .protocol = "ESMTPS", .id = "0000000000000001",
+		.for_rcpt = "c@d.example", .tls = "TLSv1.3", .when = 0,
+	};
+	char	*s;
+
+	set_utc();
+	s = format(&t);
+	ck_assert_ptr_nonnull(strstr(s, "Received: from h ([192.0.2.7])\r\n\t(TLSv1.3)\r\n\tby m "));
+	free(s);
+}
+END_TEST
+
+START_TEST(test_date_offset)
+{
+	char	 buf[64];
+
+	setenv("TZ", "CET-1", 1);	/* POSIX: one hour east of UTC */
+	tzset();
+	smtp_rfc5322_date(buf, sizeof(buf), 0);
+	ck_assert_str_eq(buf, "Thu, 1 Jan 1970 01:00:00 +0100");
+	setenv("TZ", "EST+5", 1);
+	tzset();
+	smtp_rfc5322_date(buf, sizeof(buf), 0);
+	ck_assert_str_eq(buf, "Wed, 31 Dec 1969 19:00:00 -0500");
+}
+END_TEST
+
+/* Every line is CRLF-terminated, no bare CR/LF, continuation lines folded. */
+START_TEST(test_well_formed)
+{
+	char			 helo[256], rp[300];
+	struct smtp_trace	 t = {
+		.reverse_path = rp, .helo = helo, .peer_ip = "2001:db8::dead:beef",
+		.hostname = "mail.example.test", .protocol = "ESMTP",
+		.id = "0123456789ABCDEF", .for_rcpt = rp, .when = 1234567890,
+	};
+	char			*s, *p;
+	size_t			 linelen = 0;
+
+	memset(helo, 'h', 255);
+	helo[255] = '\0';
+	memset(rp, 'r', 254);
+	rp[254] = '\0';
+	s = format(&t);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\r') {
+			ck_assert_int_eq(p[1], '\n');
+			ck_assert_uint_lt(linelen, 998);
+			linelen = 0;
+			p++;
+			if (p[1] != '\0' && strncmp(p + 1, "Received:", 9) != 0)
+				ck_assert_int_eq(p[1], '\t');
+			continue;
+		}
+		ck_assert_int_ne(*p, '\n');
+		linelen++;
+	}
+	ck_assert_int_eq(p[-1], '\n');
+	free(s);
+}
+END_TEST
+
+static Suite *
+smtp_received_suite(void)
+{
+	Suite	*s = suite_create("smtp_received");
+	TCase	*tc = tcase_create("trace headers");
+
+	tcase_add_test(tc, test_single_rcpt);
+	tcase_add_test(tc, test_many_rcpts_null_sender_ipv6);
+	tcase_add_test(tc, test_tls_comment);
+	tcase_add_test(tc, test_date_offset);
+	tcase_add_test(tc, test_well_formed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(smtp_received_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
