@@ -179,6 +179,28 @@ maildir_files() { find "$DV/mail" -type f -path '*/new/*' 2>/dev/null | wc -l; }
 # busy jiffies of the whole machine (all but idle and iowait)
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
+# Percent of the machine busy over 2 s before a load (other work on a shared
+# machine); BENCH_WAIT_QUIET=1 waits (at most 10 minutes) for under 25%.
+background_busy() {
+	local b0 b1
+	b0=$(busy_ticks)
+	sleep 2
+	b1=$(busy_ticks)
+	echo $(( (b1 - b0) * 100 / (2 * $(getconf CLK_TCK) * $(nproc)) ))
+}
+
+wait_quiet() {
+	local i
+	BG=$(background_busy)
+	if [ "${BENCH_WAIT_QUIET:-}" = 1 ]; then
+		for ((i = 0; i < 120 && BG >= 25; i++)); do
+			log "machine ${BG}% busy with other work: waiting"
+			sleep 3
+			BG=$(background_busy)
+		done
+	fi
+}
+
 SYNC_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_msync,syscalls:sys_enter_sync_file_range
 
 # load NAME EXPECTED_TOTAL_FILES COMMAND...: run the generator, then wait for
@@ -187,6 +209,7 @@ load() {
 	local name=$1 want=$2 t0 t1 t2 c0 c2 perf_pid rc i n syncs hz
 	shift 2
 	hz=$(getconf CLK_TCK)
+	wait_quiet
 	perf stat -a -x, -o "$W/$name.perf" -e "$SYNC_EVENTS" 2>/dev/null &
 	perf_pid=$!
 	sleep 0.5
@@ -214,6 +237,7 @@ load() {
 		echo "accept: $MESSAGES msgs in $(echo "$t1 - $t0" | bc) s = $(echo "scale=1; $MESSAGES / ($t1 - $t0)" | bc) msgs/s"
 		echo "end to end (all in maildirs: $n of $want files): $(echo "$t2 - $t0" | bc) s = $(echo "scale=1; $MESSAGES / ($t2 - $t0)" | bc) msgs/s"
 		echo "sync syscalls, whole machine: $syncs = $(echo "scale=2; $syncs / $MESSAGES" | bc)/msg"
+		echo "machine busy with other work just before: ${BG}%"
 		echo "busy CPU, whole machine incl. generator: $(echo "scale=2; ($c2 - $c0) / $hz" | bc) s = $(echo "scale=0; 1000000 * ($c2 - $c0) / $hz / $MESSAGES" | bc) us/msg"
 		echo
 	} | tee -a "$W/summary.txt"
@@ -248,9 +272,11 @@ done
 for scheme in ARGON2ID SHA512-CRYPT; do
 	[ "$scheme" = SHA512-CRYPT ] && write_passwd "$(doveadm pw -s SHA512-CRYPT -p "$PASSWORD")"
 	for r in 1 10; do
+		wait_quiet
 		"$POP3_BENCH" -p "$POP3_PORT" -w "$PASSWORD" -c "$POP_USERS" -L pop -n "$POP_MSGS" -r "$r" \
 		    > "$W/pop3_$r.out" 2>&1 || true
-		{ echo "### Dovecot POP3, passwords $scheme, $r session(s) per client"; cat "$W/pop3_$r.out"; echo; } |
+		{ echo "### Dovecot POP3, passwords $scheme, $r session(s) per client (machine ${BG}% busy before)"
+		  cat "$W/pop3_$r.out"; echo; } |
 		    tee -a "$W/summary.txt"
 	done
 done

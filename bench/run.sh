@@ -21,7 +21,8 @@
 #   -u  recipients user1..userU (200)       -S  skip Postfix's smtp-source
 #   -P  also profile the daemon (perf record) during one more smtp_bench run
 # Environment: BENCH_BUILDDIR (/tmp/posthorn-bench-build), BENCH_CFLAGS
-# ("-O2 -g"), BENCH_KEEP=1 keeps the data_dir and logs, BENCH_IO_THREADS and
+# ("-O2 -g"), BENCH_KEEP=1 keeps the data_dir and logs, BENCH_WAIT_QUIET=1
+# waits for other work on the machine to calm down, BENCH_IO_THREADS and
 # BENCH_WORKER_THREADS (unset: the daemon's defaults, one per core).
 set -eu
 
@@ -157,16 +158,46 @@ cpu_ticks() {
 	sed 's/.*) //' "/proc/$DPID/stat" | awk '{ print $12 + $13 }'
 }
 
+# busy jiffies of the whole machine (all but idle and iowait), to compare
+# with bench/postfix.sh where the server is many processes
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
 rss_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$DPID/status"; }
 
 SYNC_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_msync,syscalls:sys_enter_sync_file_range
 
+# Percent of the machine's CPU busy over 2 s (before a load: other work on
+# a shared machine). With BENCH_WAIT_QUIET=1, wait (at most 10 minutes)
+# until it is under 25%, so the figures are the daemon's and not a
+# neighbour's build.
+background_busy() {
+	local b0 b1 hz
+	hz=$(getconf CLK_TCK)
+	b0=$(busy_ticks)
+	sleep 2
+	b1=$(busy_ticks)
+	echo $(( (b1 - b0) * 100 / (2 * hz * $(nproc)) ))
+}
+
+wait_quiet() {
+	local i
+	BG=$(background_busy)
+	if [ "${BENCH_WAIT_QUIET:-}" = 1 ]; then
+		for ((i = 0; i < 120 && BG >= 25; i++)); do
+			log "machine ${BG}% busy with other work: waiting"
+			sleep 3
+			BG=$(background_busy)
+		done
+	fi
+}
+
 # measure NAME MESSAGES_FIELD COMMAND...: runs COMMAND while counting the
 # daemon's CPU and sync system calls; sets M_* for report().
 measure() {
-	local name=$1 out=$WORK/$1.out perfout=$WORK/$1.perf c0 c1 hz
+	local name=$1 out=$WORK/$1.out perfout=$WORK/$1.perf c0 c1 b0 b1 hz
 	shift
 	hz=$(getconf CLK_TCK)
+	wait_quiet
 	PERF_PID=
 	if command -v perf >/dev/null; then
 		perf stat -x, -o "$perfout" -e "$SYNC_EVENTS" -p "$DPID" 2>/dev/null &
@@ -174,6 +205,7 @@ measure() {
 		sleep 0.5	# let perf attach
 	fi
 	c0=$(cpu_ticks)
+	b0=$(busy_ticks)
 	M_T0=$(date +%s.%N)
 	set +e
 	"$@" > "$out" 2> "$WORK/$name.err"
@@ -181,12 +213,14 @@ measure() {
 	set -e
 	M_T1=$(date +%s.%N)
 	c1=$(cpu_ticks)
+	b1=$(busy_ticks)
 	if [ -n "$PERF_PID" ]; then
 		kill -INT "$PERF_PID" 2>/dev/null || true
 		wait "$PERF_PID" 2>/dev/null || true
 		PERF_PID=
 	fi
 	M_CPU=$(echo "scale=3; ($c1 - $c0) / $hz" | bc)
+	M_BUSY=$(echo "scale=3; ($b1 - $b0) / $hz" | bc)
 	M_SYNCS=$(awk -F, '$3 ~ /sys_enter_(fsync|fdatasync|msync|sync_file_range)/ { n += $1 } END { print n + 0 }' "$perfout" 2>/dev/null || echo n/a)
 	M_FDATASYNC=$(awk -F, '$3 ~ /sys_enter_fdatasync/ { print $1 }' "$perfout" 2>/dev/null || echo n/a)
 	M_RSS=$(rss_kib VmRSS)
@@ -205,10 +239,11 @@ report() {
 		echo "messages ok: $n   generator exit: $M_RC   wall (incl. start): $M_WALL s"
 		grep -E '^RESULT|rate|latency|retrieved|login|retrieval|failed|failures' "$WORK/$name.out" | sed 's/^/    /' || true
 		if [ "$n" -gt 0 ]; then
-			echo "daemon CPU: $M_CPU s = $(echo "scale=1; 1000000 * $M_CPU / $n" | bc) us/msg"
+			echo "daemon CPU: $M_CPU s = $(echo "scale=1; 1000000 * $M_CPU / $n" | bc) us/msg; whole machine busy (incl. generator): $M_BUSY s = $(echo "scale=1; 1000000 * $M_BUSY / $n" | bc) us/msg"
 			echo "sync syscalls (fsync+fdatasync+msync+sync_file_range): $M_SYNCS = $(echo "scale=4; $M_SYNCS / $n" | bc 2>/dev/null || echo n/a)/msg (fdatasync $M_FDATASYNC)"
 		fi
 		echo "daemon RSS: ${M_RSS} KiB now, ${M_HWM} KiB peak"
+		echo "machine busy with other work just before this load: ${BG}%"
 		echo
 	} | tee -a "$WORK/summary.txt"
 }
@@ -231,7 +266,9 @@ machine() {
 		echo "date: $(date)"
 		echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(uname -sr)"
 		echo "data_dir filesystem: $(df -T "$WORK" | awk 'NR == 2 { print $2 " on " $1 }')"
-		echo "posthorn commit: $(git -C "$SRCDIR" log -1 --format='%h %s' 2>/dev/null || echo unknown)"
+		echo "posthorn commit: $(git -C "$SRCDIR" log -1 --format='%h %s' 2>/dev/null || echo unknown)" \
+		    "($(git -C "$SRCDIR" status --porcelain -uno 2>/dev/null | wc -l) tracked files modified," \
+		    "$(git -C "$SRCDIR" status --porcelain 2>/dev/null | grep -c '^??') untracked)"
 		echo "CFLAGS: $CFLAGS_OPT"
 		echo
 	} | tee -a "$WORK/summary.txt"
