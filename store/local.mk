@@ -1,2 +1,20 @@
+# store/local.mk: the LMDB mailbox store (libstore.a) and its unit tests.
 noinst_LIBRARIES += store/libstore.a
-store_libstore_a_SOURCES = store/store.h
+store_libstore_a_SOURCES = store/store.h store/store_internal.h \
+	store/store_alias.c store/store_auth.c store/store_blob.c \
+	store/store_check.c store/store_deliver.c store/store_domain.c \
+	store/store_env.c store/store_error.c store/store_mailbox.c \
+	store/store_message.c store/store_message_read.c store/store_meta.c \
+	store/store_name.c store/store_record.c store/store_resolve.c \
+	store/store_schema.c store/store_user.c store/store_watch.c \
+	store/store_writer.c
+
+check_PROGRAMS += tests/unit/check_store
+TESTS += tests/unit/check_store
+tests_unit_check_store_SOURCES = tests/unit/check_store.c \
+	tests/unit/check_store_util.c tests/unit/check_store_util.h \
+	tests/unit/check_store_admin.c tests/unit/check_store_mail.c \
+	tests/unit/check_store_writer.c tests/unit/check_store_schema.c
+tests_unit_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_store_LDADD = store/libstore.a common/libcommon.a \
+	$(DEPS_LIBS) $(CHECK_LIBS)

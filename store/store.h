@@ -36,7 +36,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION	1
+/*
+ * Version 2 added the expunge log and per-mailbox unseen/size counters
+ * (store_schema.c migrates a version 1 store in place).
+ */
+#define STORE_SCHEMA_VERSION	2
 
 #define STORE_OK		0
 #define STORE_ENOTFOUND		(-1)	/* no such domain/user/alias/mailbox/message */
@@ -48,6 +52,7 @@
 #define STORE_ENOMEM		(-7)
 #define STORE_ESHUTDOWN		(-8)	/* store is closing; write not done */
 #define STORE_ETOOBIG		(-9)	/* value over a store limit */
+#define STORE_ENOTEMPTY		(-10)	/* domain still has users or aliases */
 
 #define STORE_ADDRESS_MAX	320	/* local@domain, RFC 5321 4.5.3.1 limits */
 #define STORE_MAILBOX_NAME_MAX	512	/* UTF-8, '/' separated */
@@ -71,7 +76,12 @@ void	 store_close(struct store **store);
 int	 store_schema_version(struct store *store);
 /* Number of fsynced commits since open (benchmarks: fsyncs per message). */
 uint64_t store_commit_count(struct store *store);
-/* Consistency check for `posthorn check`: refcounts, counters. 0 or <0, problems described via cb. */
+/*
+ * Consistency check for `posthorn check`: blob refcounts against messages,
+ * mailbox counters, indexes and id counters, in one read transaction. Each
+ * problem is described via cb. Returns the number of problems (0 = the
+ * store is consistent) or <0 on error.
+ */
 int	 store_check(struct store *store, void (*problem)(void *arg, const char *msg), void *arg);
 
 /* ---------------------------------------------------------------- domains */
