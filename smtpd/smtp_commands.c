@@ -338,7 +338,8 @@ cmd_rcpt(struct smtp_session *s, const char *args)
 		/* Not one of our domains: we are no open relay. */
 		smtp_reply(s, 550, ESC_NOT_AUTHORIZED, "Relaying denied");
 		smtp_tx_add_rejected(tx, path.addr);
-	} else if (rc == STORE_ENOTFOUND) {
+	} else if (rc == STORE_ENOTFOUND || rc == STORE_EINVAL) {
+		/* EINVAL: an address the store cannot hold is no local mailbox. */
 		smtp_reply(s, 550, ESC_BAD_DEST_MAILBOX,
 		    "Mailbox unavailable: no such user here");
 		smtp_tx_add_rejected(tx, path.addr);

@@ -114,10 +114,7 @@ smtp_on_open(struct conn *c, void *listener_arg)
 	s->line = xmalloc(s->linesize);
 
 	conn_set_session(c, s);
-	conn_set_timeout(c, cfg->smtp_timeout);
-	log_debug("smtp: conn=%llu connect rip=%s local=%s:%d",
-	    (unsigned long long)s->id, s->peer, conn_local(c),
-	    conn_local_port(c));
+	conn_set_timeout(c, cfg->smtp_timeout);	/* net.c logs connect and close */
 	smtp_reply(s, 220, ESC_NONE, "%s ESMTP Posthorn", cfg->hostname);
 }
 
@@ -231,11 +228,7 @@ smtp_on_timeout(struct conn *c)
 
 	if (s == NULL)
 		return;
-	if (s->flags & SMTP_F_WAIT) {
-		/* Our store is slow, not the client: answer the message first. */
-		conn_set_timeout(c, cfg->smtp_timeout);
-		return;
-	}
+	/* No timeout while a delivery is in flight: reading is paused then. */
 	if (s->state == SMTP_STATE_QUIT)
 		return;
 	/* RFC 5321 4.5.3.2: the server may close an idle session with 421. */
@@ -252,8 +245,6 @@ smtp_on_close(struct conn *c, const char *reason)
 
 	if (s == NULL)
 		return;
-	log_debug("smtp: conn=%llu close rip=%s reason=\"%s\"",
-	    (unsigned long long)s->id, s->peer, reason ? reason : "");
 	if (s->tx != NULL) {
 		/* A delivery in flight logs itself (smtp_tx.c); others are aborted. */
 		if (str_format(why, sizeof(why), "connection closed: %s",
