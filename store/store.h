@@ -6,7 +6,8 @@
  *
  * Reads: every read function opens a short read-only transaction on the
  * calling thread and closes it before returning (LMDB: stale readers make
- * the file grow). Any thread may read.
+ * the file grow). Any thread may read. The callbacks of the *_list()
+ * functions run inside that transaction: keep them short.
  *
  * Writes: every write goes through one writer thread. It batches all writes
  * queued while the previous commit was syncing into one LMDB transaction and
@@ -14,7 +15,10 @@
  * one failing write does not spoil the batch. A write's completion callback
  * runs on the writer thread after its data is durable (or failed); it must
  * be quick (post to a loop and return). The *_wait() wrappers block the
- * calling thread until durable: for the CLI and tests, never on an I/O loop.
+ * calling thread until durable: for the CLI and tests, never on an I/O loop
+ * and never on the writer thread (there they fail with STORE_EINVAL).
+ * Synchronous admin functions (domain, user, alias, mailbox create) are
+ * such wrappers too. Password hashing happens in the caller's thread.
  *
  * Notifications: after a commit, every watcher of an affected user is called
  * on the writer thread with the mailbox id that changed (delivery, flags,
@@ -64,9 +68,12 @@ const char *store_strerror(int err);
 
 /*
  * Open (creating if needed) the store in data_dir (the directory must exist
- * or be creatable). map_size is the LMDB map size in bytes (0 = default
- * 16 GiB; the file is sparse). Starts the writer thread. On failure returns
- * a STORE_E* code and a human-readable reason in err.
+ * or be creatable, mode 0700). map_size is the LMDB map size in bytes (0 =
+ * default 16 GiB; the file is sparse). Starts the writer thread. On failure
+ * returns a STORE_E* code and a human-readable reason in err, e.g.
+ * STORE_EVERSION: "store schema version 3 is newer than this posthorn (2);
+ * upgrade posthorn". Several processes may open the same store; one process
+ * must not open it twice (LMDB's locks are per process).
  */
 int	 store_open(struct store **store_r, const char *data_dir,
 	    uint64_t map_size, char *err, size_t errlen);
@@ -86,7 +93,11 @@ int	 store_check(struct store *store, void (*problem)(void *arg, const char *msg
 
 /* ---------------------------------------------------------------- domains */
 
-/* Domains are stored lower-cased. Synchronous (wait for durability). */
+/*
+ * Domains are stored lower-cased. Synchronous (wait for durability).
+ * store_domain_del fails with STORE_ENOTEMPTY while the domain still has
+ * users or aliases.
+ */
 int	 store_domain_add(struct store *store, const char *domain);
 int	 store_domain_del(struct store *store, const char *domain);
 /* 1 when domain is local, 0 when not, <0 on error. */
@@ -110,7 +121,10 @@ struct store_user {
  */
 int	 store_user_add(struct store *store, const char *address, const char *password);
 int	 store_user_passwd(struct store *store, const char *address, const char *password);
-/* Delete the user, all of its mailboxes and messages (blob refs dropped). */
+/*
+ * Delete the user, all of its mailboxes and messages (blob refs dropped).
+ * Aliases that point at the user stay (they may be re-pointed later).
+ */
 int	 store_user_del(struct store *store, const char *address);
 int	 store_user_lookup(struct store *store, const char *address, struct store_user *user_r);
 int	 store_user_lookup_id(struct store *store, uint64_t user_id, struct store_user *user_r);
@@ -131,7 +145,9 @@ int	 store_user_verify(struct store *store, const char *address,
 /*
  * address is local@domain or "@domain" (catch-all for that domain); targets
  * is a comma-separated list of addresses (local users, other aliases, or
- * later foreign addresses). The alias's domain must be local.
+ * later foreign addresses). The alias's domain must be local
+ * (STORE_ENOTFOUND); an address that is a user cannot be an alias and vice
+ * versa (STORE_EEXIST). Targets are stored lower-cased without spaces.
  */
 int	 store_alias_add(struct store *store, const char *address, const char *targets);
 int	 store_alias_del(struct store *store, const char *address);
@@ -178,7 +194,11 @@ struct store_mailbox {
 	int		 subscribed;
 };
 
-/* Look up a mailbox by user and name ("INBOX" is case-insensitive). */
+/*
+ * Look up a mailbox by user and name ("INBOX" is case-insensitive). Names
+ * are valid UTF-8 without control characters, '/' separated, no empty
+ * level, and at most 503 bytes (LMDB's key limit; STORE_ETOOBIG beyond).
+ */
 int	 store_mailbox_get(struct store *store, uint64_t user_id,
 	    const char *name, struct store_mailbox *mb_r);
 int	 store_mailbox_get_id(struct store *store, uint64_t mailbox_id,
@@ -225,7 +245,10 @@ int	 store_blob_read(struct store *store, uint64_t blob_id,
 
 /*
  * Completion of an asynchronous write, on the writer thread, after commit.
- * status is 0 or a STORE_E* code. Must not call store functions that wait.
+ * status is 0 or a STORE_E* code (bad arguments too are reported this way,
+ * from the writer thread). Only when the store is closing does it run at
+ * once on the submitting thread, with STORE_ESHUTDOWN. Must not call store
+ * functions that wait.
  */
 typedef void (*store_done_fn)(void *arg, int status);
 
@@ -234,7 +257,8 @@ typedef void (*store_done_fn)(void *arg, int status);
  * all (reference-counted), one new message (next UID, new MODSEQ, \Recent)
  * per user. data is raw RFC 5322 with CRLF line ends and is copied before
  * store_deliver() returns. done(arg, 0) means durable in every INBOX; on
- * failure nothing of this delivery is stored.
+ * failure nothing of this delivery is stored (STORE_ENOTFOUND: a user or
+ * its mailbox does not exist). A user listed twice gets one copy.
  */
 struct store_delivery {
 	const uint64_t	*user_ids;
@@ -269,7 +293,10 @@ void	 store_expunge(struct store *store, uint64_t mailbox_id,
 int	 store_expunge_wait(struct store *store, uint64_t mailbox_id,
 	    const uint32_t *uids, size_t n);
 
-/* Create a mailbox for a user (parents are not implied). */
+/*
+ * Create a mailbox for a user (parents are not implied), not subscribed.
+ * STORE_EEXIST if it exists, STORE_ENOTFOUND for an unknown user.
+ */
 int	 store_mailbox_create(struct store *store, uint64_t user_id,
 	    const char *name, int special_use);
 
@@ -279,8 +306,10 @@ typedef void (*store_watch_fn)(void *arg, uint64_t user_id, uint64_t mailbox_id)
 
 /*
  * Register fn to be called (on the writer thread, after each commit) when a
- * mailbox of user_id changes. Returns a handle > 0 for store_watch_remove,
- * which guarantees fn is not running and will not run again once it returns.
+ * mailbox of user_id changes: once per changed mailbox per commit. Returns a
+ * handle > 0 for store_watch_remove, which guarantees fn is not running and
+ * will not run again once it returns (fn may remove its own handle; that
+ * call does not wait). Returns 0 when fn is NULL.
  */
 uint64_t store_watch_add(struct store *store, uint64_t user_id,
 	    store_watch_fn fn, void *arg);

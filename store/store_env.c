@@ -23,6 +23,7 @@
 #include "util.h"
 
 #define STORE_DEFAULT_MAP_SIZE	((uint64_t)16 << 30)
+#define STORE_MAX_READERS	1024
 
 static int	env_open(struct store *s, const char *data_dir,
 		    uint64_t map_size, char *err, size_t errlen);
@@ -38,7 +39,12 @@ env_open(struct store *s, const char *data_dir, uint64_t map_size,
 		str_format(err, errlen, "mdb_env_create: %s", mdb_strerror(rc));
 		return store_lmdb_error(rc);
 	}
+	/*
+	 * Every I/O and worker thread of the daemon may hold a short read
+	 * transaction at once, plus CLI processes: more than the default 126.
+	 */
 	if ((rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 4)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, STORE_MAX_READERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, (size_t)map_size)) != 0) {
 		str_format(err, errlen, "lmdb setup: %s", mdb_strerror(rc));
 		return store_lmdb_error(rc);

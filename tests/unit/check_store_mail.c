@@ -429,6 +429,61 @@ START_TEST(test_bad_requests)
 }
 END_TEST
 
+struct problems {
+	int	 n;
+	char	 text[2048];
+};
+
+static void
+collect_problem(void *arg, const char *msg)
+{
+	struct problems *p = arg;
+
+	p->n++;
+	str_append(p->text, msg, sizeof(p->text));
+	str_append(p->text, "\n", sizeof(p->text));
+}
+
+/* store_check finds damage: a wrong refcount, a lost message, a leak. */
+START_TEST(test_check_finds_damage)
+{
+	static const uint8_t refs5[4] = { 5, 0, 0, 0 };
+	struct problems p;
+	uint64_t ids[2], blob, ib;
+	uint8_t key[12];
+	int i;
+
+	ids[0] = add_user(st, "a@example.org");
+	ids[1] = add_user(st, "b@example.org");
+	ck_assert_int_eq(deliver_text(st, ids, 2, msg1), 0);
+	ck_assert_int_eq(deliver_text(st, &ids[0], 1, msg2), 0);
+	blob = message(inbox_id(st, ids[0]), 1).blob_id;
+	ib = inbox_id(st, ids[1]);
+	store_close(&st);
+
+	for (i = 0; i < 8; i++)
+		key[i] = (uint8_t)(blob >> (56 - 8 * i));
+	raw_write(dir, "blob_refs", key, 8, refs5, sizeof(refs5));
+	for (i = 0; i < 8; i++)
+		key[i] = (uint8_t)(ib >> (56 - 8 * i));
+	memcpy(key + 8, "\0\0\0\1", 4);		/* b's UID 1 vanishes */
+	raw_write(dir, "messages", key, 12, NULL, 0);
+	raw_write(dir, "blobs", "\0\0\0\0\0\0\0\x63", 8, "leak", 4);
+
+	st = open_store(dir);
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(store_check(st, collect_problem, &p), p.n);
+	ck_assert_int_ge(p.n, 3);
+	ck_assert_msg(strstr(p.text, "reference count 5, used by 1") != NULL,
+	    "%s", p.text);
+	ck_assert_msg(strstr(p.text, "counters say 1 messages") != NULL,
+	    "%s", p.text);
+	ck_assert_msg(strstr(p.text, "blob 99 has no reference count") != NULL,
+	    "%s", p.text);
+	ck_assert_msg(strstr(p.text, "next_blob_id") != NULL, "%s", p.text);
+}
+END_TEST
+
 void
 store_mail_tcases(Suite *s)
 {
@@ -440,6 +495,7 @@ store_mail_tcases(Suite *s)
 	tcase_add_test(tc, test_deliver_many);
 	tcase_add_test(tc, test_user_del_frees_blobs);
 	tcase_add_test(tc, test_bad_requests);
+	tcase_add_test(tc, test_check_finds_damage);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("flags, expunge, UID and MODSEQ");

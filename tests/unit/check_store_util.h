@@ -36,6 +36,9 @@ int		 check_problems(struct store *s);
 /* Raw LMDB peeks; only while no store is open on dir. */
 int		 raw_blob_refs(const char *dir, uint64_t blob_id);	/* -1: none */
 size_t		 raw_entries(const char *dir, const char *db);
+/* Put (val != NULL) or delete a raw entry, to fake damage. */
+void		 raw_write(const char *dir, const char *db, const void *key,
+		    size_t klen, const void *val, size_t vlen);
 
 /* Collects asynchronous completions; wait with a deadline. */
 struct completions {
