@@ -67,6 +67,25 @@ static const struct smtp_cmd {
 
 /* ------------------------------------------------------------- dispatch */
 
+/*
+ * smtp_max_commands_before_mail: a client that only talks (NOOP, RSET,
+ * VRFY, EHLO floods, junk) is hung up on instead of answered. Returns 1
+ * when the session is closing.
+ */
+static int
+smtp_over_command_limit(struct smtp_session *s)
+{
+	const struct config	*cfg = server_config();
+
+	if (cfg->smtp_max_commands_before_mail <= 0 ||
+	    s->commands <= cfg->smtp_max_commands_before_mail)
+		return 0;
+	smtp_reply(s, 421, ESC_SECURITY_OTHER,
+	    "%s Too many commands without mail, closing connection", cfg->hostname);
+	smtp_close(s, "too many commands");
+	return 1;
+}
+
 /* The 503 (or 554) for a command that is valid but not now. */
 static void
 sequence_error(struct smtp_session *s, enum smtp_verb verb)
@@ -102,6 +121,8 @@ smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 
 	if (smtp_parse_command(line, len, &cmd) != SMTP_PARSE_OK) {
 		s->commands++;
+		if (smtp_over_command_limit(s))
+			return;
 		smtp_reply(s, 500, ESC_SYNTAX_ERROR,
 		    "Syntax error: bad characters in command");
 		return;
@@ -114,12 +135,16 @@ smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 	}
 	if (cmd.verb == SMTP_CMD_UNKNOWN) {
 		s->commands++;
+		if (smtp_over_command_limit(s))
+			return;
 		smtp_reply(s, 500, ESC_INVALID_COMMAND, "Command unrecognized");
 		return;
 	}
 	e = &commands[cmd.verb];
 	if (!(e->flags & CMD_F_MAIL))
 		s->commands++;
+	if (smtp_over_command_limit(s))
+		return;
 	if (!(e->states & SMTP_S(s->state))) {
 		sequence_error(s, cmd.verb);
 		return;

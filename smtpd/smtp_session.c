@@ -119,8 +119,9 @@ smtp_on_open(struct conn *c, void *listener_arg)
 }
 
 /*
- * The error and command-count limits (config.h): 421 and hang up. Returns 1
- * when the session is closing.
+ * smtp_max_errors (config.h): after the reply to the last bad command, 421
+ * and hang up. Returns 1 when the session is closing. (The command-count
+ * limit is checked before a command runs, in smtp_commands.c.)
  */
 static int
 smtp_check_limits(struct smtp_session *s)
@@ -133,14 +134,6 @@ smtp_check_limits(struct smtp_session *s)
 		smtp_reply(s, 421, ESC_SECURITY_OTHER,
 		    "%s Too many errors, closing connection", cfg->hostname);
 		smtp_close(s, "too many errors");
-		return 1;
-	}
-	if (cfg->smtp_max_commands_before_mail > 0 &&
-	    s->commands > cfg->smtp_max_commands_before_mail) {
-		smtp_reply(s, 421, ESC_SECURITY_OTHER,
-		    "%s Too many commands without mail, closing connection",
-		    cfg->hostname);
-		smtp_close(s, "too many commands");
 		return 1;
 	}
 	return 0;
