@@ -56,10 +56,10 @@ install_packages() {
 	$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 }
 
-# Print the logs of a failed `make check` in build dir $1.
+# Print the test-suite.log files given (those that exist).
 show_test_logs() {
 	local log
-	for log in "$1/test-suite.log" "$1"/posthorn-*/_build/sub/test-suite.log; do
+	for log in "$@"; do
 		[ -f "$log" ] || continue
 		echo "----- $log -----"
 		cat "$log"
@@ -103,7 +103,7 @@ check_build() {
 	rm -f "$dir/test-suite.log"
 	if ! timeout --kill-after=30 25m make -C "$dir" -j"$JOBS" check </dev/null; then
 		fail "$name: make check"
-		show_test_logs "$dir"
+		show_test_logs "$dir/test-suite.log"
 	fi
 	count_tests "$dir"
 	return 0
@@ -184,7 +184,7 @@ if [ "${SKIP_DISTCHECK:-}" != 1 ]; then
 	if ! timeout --kill-after=30 30m make -C "$SRC/build-test" -j"$JOBS" distcheck \
 	    DISTCHECK_CONFIGURE_FLAGS=--enable-werror </dev/null; then
 		fail "make distcheck"
-		show_test_logs "$SRC/build-test"
+		show_test_logs "$SRC"/build-test/posthorn-*/_build/sub/test-suite.log
 	fi
 fi
 
