@@ -200,7 +200,8 @@ check_blobs(struct check *c)
 	size_t i = 0, used;
 	int rc;
 
-	qsort(c->blob_ids, c->n_blob_ids, sizeof(uint64_t), id_cmp);
+	if (c->n_blob_ids > 0)
+		qsort(c->blob_ids, c->n_blob_ids, sizeof(uint64_t), id_cmp);
 	if ((rc = mdb_cursor_open(c->txn, c->s->dbi[DB_BLOB_REFS], &cur)) != 0)
 		return store_lmdb_error(rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;

@@ -324,8 +324,9 @@ notify_watchers(struct store *s, struct store_req *batch)
 	all = xreallocarray(NULL, n, sizeof(*all));
 	n = 0;
 	for (req = batch; req != NULL; req = req->next) {
-		memcpy(all + n, req->changes,
-		    req->n_changes * sizeof(*all));
+		if (req->n_changes == 0)
+			continue;
+		memcpy(all + n, req->changes, req->n_changes * sizeof(*all));
 		n += req->n_changes;
 	}
 	qsort(all, n, sizeof(*all), change_cmp);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_store_util.h"
@@ -537,6 +538,78 @@ START_TEST(test_watch_remove_waits)
 }
 END_TEST
 
+/* ------------------------------------------------- two processes */
+
+#define PROC_MESSAGES	50
+
+/*
+ * The CLI writes while the daemon runs: a second process with its own
+ * store handle. Ids and UIDs come from the store inside each write
+ * transaction, so neither process hands out one the other did.
+ */
+static int
+child_writer(const char *path, uint64_t user, int ready_fd)
+{
+	struct store *cs;
+	char err[256];
+	int i;
+
+	if (store_open(&cs, path, 64 << 20, err, sizeof(err)) != 0)
+		return 2;
+	if (store_user_add(cs, "child@example.org", TEST_PASSWORD) != 0)
+		return 3;
+	/* Now both processes deliver at the same time. */
+	if (write(ready_fd, "r", 1) != 1)
+		return 5;
+	for (i = 0; i < PROC_MESSAGES; i++)
+		if (deliver_text(cs, &user, 1, "from the child\r\n") != 0)
+			return 4;
+	store_close(&cs);
+	return 0;
+}
+
+START_TEST(test_two_processes)
+{
+	struct store_message *msgs;
+	struct store_user child;
+	uint64_t a;
+	pid_t pid;
+	int i, status, n, fds[2];
+	char c;
+
+	a = add_user(st, "a@example.org");
+	/* Fork with no store open: the child inherits no LMDB handle. */
+	store_close(&st);
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(child_writer(dir, a, fds[1]));
+	}
+	close(fds[1]);
+	st = open_store(dir);
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	for (i = 0; i < PROC_MESSAGES; i++)
+		ck_assert_int_eq(deliver_text(st, &a, 1, "from the parent\r\n"),
+		    0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+
+	/* Our handle sees the other process's commits. */
+	ck_assert_int_eq(store_user_lookup(st, "child@example.org", &child), 0);
+	ck_assert_uint_gt(child.id, a);
+	n = store_message_list(st, inbox_id(st, a), &msgs);
+	ck_assert_int_eq(n, 2 * PROC_MESSAGES);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(msgs[i].uid, (uint32_t)i + 1);
+	free(msgs);
+	ck_assert_int_eq(check_problems(st), 0);
+}
+END_TEST
+
 void
 store_writer_tcases(Suite *s)
 {
@@ -549,6 +622,7 @@ store_writer_tcases(Suite *s)
 	tcase_add_test(tc, test_batch_failure);
 	tcase_add_test(tc, test_close_drains);
 	tcase_add_test(tc, test_sync_from_writer);
+	tcase_add_test(tc, test_two_processes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("map full");
