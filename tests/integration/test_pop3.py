@@ -45,8 +45,12 @@ def make_message(subject, body_lines, sender="carol@example.net", to=ALICE):
 class Raw:
     """A POP3 connection on a plain socket: exact bytes, no client logic."""
 
-    def __init__(self, port, timeout=15):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout)
+    def __init__(self, port, timeout=15, rcvbuf=None):
+        self.sock = socket.socket()
+        if rcvbuf:  # before connect, so the TCP window stays small
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", port))
         self.f = self.sock.makefile("rb")
         self.greeting = self.line()
 
@@ -492,15 +496,15 @@ class TestPop3(Pop3Case):
             p.quit()
 
     def test_big_message_backpressure(self):
-        body = ["%06d " % i + "x" * 70 for i in range(40000)]  # ~3 MB
+        body = ["%06d " % i + "x" * 70 for i in range(100000)]  # ~8 MB
         body[100] = "." + body[100]
         m = make_message("big", body)
         self.deliver(m)
         self.deliver(make_message("small", ["s"]), to=BOB)
-        r = Raw(self.port, timeout=60)
+        # A small receive window: the server's output must back up.
+        r = Raw(self.port, timeout=60, rcvbuf=65536)
         try:
             r.login(ALICE, self.password(ALICE))
-            r.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             r.send(b"RETR 1\r\nNOOP\r\n")
             self.assertTrue(r.line().startswith(b"+OK"))
             # While alice reads nothing, bob is served at once.
@@ -591,12 +595,19 @@ class TestPop3(Pop3Case):
             r = Raw(self.port)
             try:
                 junk = bytes(rnd.randrange(256) for _ in range(2000))
-                r.send(junk + b"\r\n")
+                r.send(junk + b"\r\nQUIT\r\n")
+                # -ERR for each junk line, then +OK for QUIT or a close
+                # after too many errors.
+                replies = []
                 try:
                     while True:
-                        self.assertTrue(r.line().startswith(b"-ERR"))
-                except (EOFError, OSError):
+                        replies.append(r.line())
+                except EOFError:
                     pass
+                self.assertTrue(replies)
+                self.assertTrue(all(x.startswith(b"-ERR") for x in replies[:-1]),
+                                replies)
+                self.assertTrue(replies[-1].startswith((b"-ERR", b"+OK")))
             finally:
                 r.close()
         # An overlong line gets -ERR and the session goes on.
