@@ -153,7 +153,8 @@ class PrivilegeDrop(unittest.TestCase):
         srv = harness.Server(extra_config={"user": "nobody"})
         os.chmod(srv.tmp, 0o755)  # nobody must reach data_dir inside it
         with srv:
-            status = open("/proc/%d/status" % srv.proc.pid).read()
+            with open("/proc/%d/status" % srv.proc.pid) as f:
+                status = f.read()
             uid_line = [l for l in status.splitlines() if l.startswith("Uid:")][0]
             self.assertEqual(set(uid_line.split()[1:]), {str(pw.pw_uid)})
             self.assertEqual(os.stat(srv.data_dir).st_uid, pw.pw_uid)
