@@ -279,11 +279,15 @@ migrate_v1_v2(struct store *s, MDB_txn *txn)
 		store_mailbox_encode(&mb, rec);
 		keylen = k.mv_size;
 		memcpy(key, k.mv_data, keylen);
-		/* Rewrite in place: same key, so the cursor stays valid. */
 		k.mv_data = key;
 		v.mv_size = sizeof(rec);
 		v.mv_data = rec;
-		if ((rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT)) != 0) {
+		/*
+		 * The record grows, so the page may split: put, then find our
+		 * place again by key rather than trust the cursor.
+		 */
+		if ((rc = mdb_put(txn, s->dbi[DB_MAILBOXES], &k, &v, 0)) != 0 ||
+		    (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY)) != 0) {
 			err = store_lmdb_error(rc);
 			break;
 		}

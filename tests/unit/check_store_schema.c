@@ -159,6 +159,8 @@ raw_blob(struct raw *r, uint64_t id, const char *text, uint32_t refs)
 	raw_put(r, "blob_refs", key, 8, count, 4);
 }
 
+#define V1_FOLDERS	500
+
 static const char v1_msg1[] = "Subject: kept from v1\r\n\r\nold mail\r\n";
 static const char v1_msg2[] = "Subject: unseen v1\r\n\r\nnewer\r\n";
 
@@ -213,8 +215,18 @@ build_v1_store(void)
 	raw_mailbox_v1(&r, 1, "Sent", 2, 1001, 1, 1, 0, 0, 1);
 	raw_message(&r, 1, 1, 0x01, 1, strlen(v1_msg1), 3);
 	raw_message(&r, 1, 3, 0x20, 2, strlen(v1_msg2), 9);
+	/* Enough mailboxes that rewriting their records splits pages. */
+	for (i = 0; i < V1_FOLDERS; i++) {
+		char name[32];
+
+		ck_assert_int_eq(str_format(name, sizeof(name), "Folder/%03zu",
+		    i), 0);
+		raw_mailbox_v1(&r, 1, name, 3 + i, 1002, 2, 2, 1, 1, 0);
+		raw_message(&r, 3 + i, 1, 0x20, 2, strlen(v1_msg2), 2);
+	}
+	raw_meta(&r, "next_mailbox_id", 3 + V1_FOLDERS);
 	raw_blob(&r, 1, v1_msg1, 1);
-	raw_blob(&r, 2, v1_msg2, 1);
+	raw_blob(&r, 2, v1_msg2, 1 + V1_FOLDERS);
 	raw_commit(&r);
 }
 
@@ -282,6 +294,11 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(store_mailbox_get(st, 1, "Sent", &mb), 0);
 	ck_assert_int_eq(mb.special_use, SPECIAL_USE_SENT);
 	ck_assert_uint_eq(mb.messages, 0);
+	ck_assert_uint_eq(mb.size, 0);
+	ck_assert_int_eq(store_mailbox_get(st, 1, "Folder/499", &mb), 0);
+	ck_assert_uint_eq(mb.messages, 1);
+	ck_assert_uint_eq(mb.unseen, 1);
+	ck_assert_uint_eq(mb.size, strlen(v1_msg2));
 	ck_assert_int_eq(store_message_list(st, 1, &msgs), 2);
 	ck_assert_uint_eq(msgs[0].uid, 1);
 	ck_assert_uint_eq(msgs[1].uid, 3);
@@ -301,7 +318,7 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(store_expunge_wait(st, 1, &uid, 1), 0);
 	ck_assert_int_eq(store_mailbox_create(st, 1, "Fresh", 0), 0);
 	ck_assert_int_eq(store_mailbox_get(st, 1, "Fresh", &mb), 0);
-	ck_assert_uint_ge(mb.id, 3);
+	ck_assert_uint_ge(mb.id, 3 + V1_FOLDERS);
 	ck_assert_uint_gt(mb.uidvalidity, 1001);
 	ck_assert_int_eq(check_problems(st), 0);
 	store_close(&st);
