@@ -264,8 +264,6 @@ pop3_on_open(struct conn *c, void *listener_arg)
 	s->state = POP3_STATE_AUTHORIZATION;
 	conn_set_session(c, s);
 	conn_set_timeout(c, cfg != NULL ? cfg->pop3_timeout : 600);
-	log_debug("pop3: conn=%llu rip=%s session start",
-	    (unsigned long long)s->id, conn_peer(c));
 	/* RFC 1939 4; no APOP timestamp: we offer no APOP. */
 	pop3_ok(s, "Posthorn POP3 ready");
 }
