@@ -301,6 +301,28 @@ class TestPop3(Pop3Case):
         finally:
             p.quit()
 
+    def unseen(self, user):
+        out = self.srv.cli("mailbox", "list", user).stdout
+        for line in out.splitlines():
+            cols = line.split()
+            if cols and cols[0] == "INBOX":
+                return int(cols[2])
+        raise AssertionError("no INBOX in:\n" + out)
+
+    def test_retr_marks_seen(self):
+        for i in range(3):
+            self.deliver(make_message("s%d" % i, ["x"]))
+        self.assertEqual(self.unseen(ALICE), 3)
+        p = self.pop()
+        p.retr(1)
+        p.top(2, 0)  # TOP is a peek: stays unseen
+        p.quit()
+        # \Seen is written after QUIT without holding up the reply.
+        deadline = time.time() + 10
+        while self.unseen(ALICE) != 2 and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(self.unseen(ALICE), 2)
+
     def test_uidl_not_reused(self):
         self.deliver(make_message("a", ["x"]))
         self.deliver(make_message("b", ["x"]))
