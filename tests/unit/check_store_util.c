@@ -1,6 +1,7 @@
 /*
  * check_store_util.c: helpers for the store's unit tests (see the header).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
@@ -29,16 +30,21 @@ tmp_dir_create(void)
 void
 tmp_dir_remove(char *dir)
 {
-	static const char *const files[] = { "data.mdb", "lock.mdb" };
 	char path[512];
-	size_t i;
+	struct dirent *de;
+	DIR *d;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	/* Remove whatever the test left (data.mdb, lock.mdb, copies). */
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
 		ck_assert_int_eq(str_format(path, sizeof(path), "%s/%s", dir,
-		    files[i]), 0);
-		(void)unlink(path);
+		    de->d_name), 0);
+		ck_assert_msg(unlink(path) == 0, "unlink %s: %s", path, strerror(errno));
 	}
-	ck_assert_int_eq(rmdir(dir), 0);
+	closedir(d);
+	ck_assert_msg(rmdir(dir) == 0, "rmdir %s: %s", dir, strerror(errno));
 	free(dir);
 }
 
