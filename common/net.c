@@ -227,6 +227,35 @@ loop_post(struct loop *loop, void (*fn)(void *), void *arg)
 		event_active(loop->post_ev, EV_READ, 0);
 }
 
+struct delayed {
+	void	(*fn)(void *);
+	void	*arg;
+};
+
+static void
+loop_run_delayed(evutil_socket_t fd, short what, void *arg)
+{
+	struct delayed d = *(struct delayed *)arg;
+
+	(void)fd; (void)what;
+	free(arg);
+	d.fn(d.arg);
+}
+
+void
+loop_post_delayed(struct loop *loop, unsigned ms, void (*fn)(void *), void *arg)
+{
+	struct delayed *d = xmalloc(sizeof(*d));
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	d->fn = fn;
+	d->arg = arg;
+	/* At shutdown the loop exits with the timer pending; net_free()
+	 * does not run it, so callers must not rely on it for cleanup then. */
+	if (event_base_once(loop->base, -1, EV_TIMEOUT, loop_run_delayed, d, &tv) < 0)
+		fatalx("cannot schedule a timer");
+}
+
 /* ------------------------------------------------------ conn registry */
 
 static void

@@ -75,6 +75,12 @@ struct event_base *net_main_base(void);
  */
 void	 loop_post(struct loop *loop, void (*fn)(void *), void *arg);
 
+/*
+ * Run fn(arg) on loop's thread after ms milliseconds (a failed-login delay
+ * without holding a worker). Call on loop's own thread only.
+ */
+void	 loop_post_delayed(struct loop *loop, unsigned ms, void (*fn)(void *), void *arg);
+
 /* ---- Worker threads for blocking work ---- */
 
 /* Start n worker threads (n >= 1). */
