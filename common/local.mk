@@ -5,5 +5,6 @@ common_libcommon_a_SOURCES = \
 	common/log.c common/log.h \
 	common/net.c common/net.h \
 	common/server.c common/server.h \
+	common/tls.c common/tls.h \
 	common/util.c common/util.h \
 	common/worker.c

@@ -29,13 +29,18 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "log.h"
 #include "net.h"
+#include "tls.h"
 #include "util.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #define NET_OUTPUT_LOWAT	(64 * 1024)	/* on_drain below this */
 #define NET_CLOSE_FLUSH_SECS	10		/* give up flushing a closing conn */
@@ -76,6 +81,7 @@ struct conn {
 	char			 local[64];
 	int			 local_port;
 	int			 loopback;
+	int			 tls;		/* TLS is on (implicit or STARTTLS) */
 	/* lifetime */
 	int			 refs;
 	struct conn		*next, *prev;	/* loop->conns */
@@ -95,6 +101,7 @@ struct conn {
 struct listener {
 	struct listener		*next;
 	struct evconnlistener	*evl;
+	int			 flags;		/* NET_LISTEN_* */
 	const struct conn_handler *handler;
 	void			*arg;
 };
@@ -102,6 +109,7 @@ struct listener {
 struct accepted {
 	struct loop		*loop;
 	int			 fd;
+	int			 flags;
 	struct sockaddr_storage	 ss;
 	const struct conn_handler *handler;
 	void			*arg;
@@ -375,10 +383,27 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_abort(c, c->closing ? c->close_reason : "client disconnected");
 		return;
 	}
-	if (what & BEV_EVENT_ERROR) {
-		char why[96];
+	if (what & BEV_EVENT_CONNECTED) {
+		char info[128];
 
-		str_format(why, sizeof(why), "socket error: %s", strerror(EVUTIL_SOCKET_ERROR()));
+		if (conn_tls_info(c, info, sizeof(info)) == 0)
+			log_debug("%s: conn=%llu rip=%s TLS established: %s", c->handler->name,
+			    (unsigned long long)c->id, c->peer, info);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		char why[160];
+		unsigned long e = c->tls ? bufferevent_get_openssl_error(c->bev) : 0;
+
+		if (e != 0) {
+			char ssl_err[128];
+
+			ERR_error_string_n(e, ssl_err, sizeof(ssl_err));
+			str_format(why, sizeof(why), "TLS error: %s", ssl_err);
+		} else {
+			str_format(why, sizeof(why), "socket error: %s",
+			    strerror(EVUTIL_SOCKET_ERROR()));
+		}
 		conn_abort(c, c->closing ? c->close_reason : why);
 	}
 }
@@ -557,7 +582,53 @@ const char	*conn_peer(const struct conn *c) { return c->peer; }
 const char	*conn_local(const struct conn *c) { return c->local; }
 int		 conn_local_port(const struct conn *c) { return c->local_port; }
 int		 conn_is_loopback(const struct conn *c) { return c->loopback; }
-int		 conn_is_tls(const struct conn *c) { (void)c; return 0; }
+int		 conn_is_tls(const struct conn *c) { return c->tls; }
+
+int
+conn_tls_info(const struct conn *c, char *buf, size_t buflen)
+{
+	SSL *ssl;
+
+	if (!c->tls || c->bev == NULL ||
+	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL) {
+		str_copy(buf, "", buflen);
+		return -1;
+	}
+	tls_describe(ssl, buf, buflen);
+	return 0;
+}
+
+int
+conn_starttls(struct conn *c)
+{
+	struct bufferevent *filter;
+	struct evbuffer *in;
+	SSL *ssl;
+
+	if (c->tls || c->closing || c->finished || (ssl = tls_new_ssl()) == NULL)
+		return -1;
+	/*
+	 * Whatever the client sent after STARTTLS in plaintext must not be
+	 * read as if it came through TLS (CVE-2011-0411 and its IMAP/POP3
+	 * siblings): drop it before the handshake.
+	 */
+	in = bufferevent_get_input(c->bev);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	filter = bufferevent_openssl_filter_new(c->loop->base, c->bev, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (filter == NULL) {
+		SSL_free(ssl);
+		return -1;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(filter, 1);
+	c->bev = filter;
+	c->tls = 1;
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, NET_OUTPUT_LOWAT, 0);
+	conn_set_timeout(c, c->timeout_secs);
+	conn_update_read(c);
+	return 0;
+}
 
 const struct sockaddr *
 conn_peer_addr(const struct conn *c)
@@ -592,7 +663,26 @@ conn_attach(void *arg)
 	pthread_mutex_lock(&net_count_mutex);
 	c->id = net_next_id++;
 	pthread_mutex_unlock(&net_count_mutex);
-	c->bev = bufferevent_socket_new(loop->base, a->fd, BEV_OPT_CLOSE_ON_FREE);
+	if (a->flags & NET_LISTEN_TLS) {
+		SSL *ssl = tls_new_ssl();
+
+		if (ssl == NULL) {
+			log_error("%s: conn=%llu rip=%s: no TLS context for an implicit TLS port",
+			    c->handler->name, (unsigned long long)c->id, c->peer);
+			close(a->fd);
+			net_count_del(c->peer);
+			free(a);
+			free(c);
+			return;
+		}
+		c->bev = bufferevent_openssl_socket_new(loop->base, a->fd, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+		c->tls = 1;
+	} else {
+		c->bev = bufferevent_socket_new(loop->base, a->fd, BEV_OPT_CLOSE_ON_FREE);
+	}
 	c->deferred_ev = event_new(loop->base, -1, 0, conn_deferred_cb, c);
 	if (c->bev == NULL || c->deferred_ev == NULL)
 		fatalx("cannot allocate a connection");
@@ -639,13 +729,14 @@ net_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	memcpy(&a->ss, sa, (size_t)salen < sizeof(a->ss) ? (size_t)salen : sizeof(a->ss));
 	a->handler = l->handler;
 	a->arg = l->arg;
+	a->flags = l->flags;
 	a->loop = &net_loops[net_next_loop++ % (unsigned)net_nloops];
 	loop_post(a->loop, conn_attach, a);
 }
 
 int
 net_listen(const char *addr, const struct conn_handler *handler,
-    void *listener_arg, char *err, size_t errlen)
+    void *listener_arg, int listen_flags, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -662,6 +753,7 @@ net_listen(const char *addr, const struct conn_handler *handler,
 	l = xcalloc(1, sizeof(*l));
 	l->handler = handler;
 	l->arg = listener_arg;
+	l->flags = listen_flags;
 	l->evl = evconnlistener_new_bind(net_base, net_accept_cb, l, flags, 511,
 	    (struct sockaddr *)&ss, (int)sl);
 	if (l->evl == NULL) {
@@ -672,7 +764,8 @@ net_listen(const char *addr, const struct conn_handler *handler,
 	}
 	l->next = net_listeners;
 	net_listeners = l;
-	log_info("listening on %s (%s)", addr, handler->name);
+	log_info("listening on %s (%s%s)", addr, handler->name,
+	    (listen_flags & NET_LISTEN_TLS) ? ", implicit TLS" : "");
 	return 0;
 }
 

@@ -54,12 +54,15 @@ int	 net_init(int io_threads, int max_connections, int max_per_ip);
 void	 net_shutdown(void);
 /* Run what was posted to the stopped loops, free everything. */
 void	 net_free(void);
+#define NET_LISTEN_TLS	0x01	/* implicit TLS: handshake before anything else */
+
 /*
  * Bind and listen on addr ("1.2.3.4:25", "[::]:25") for handler; the
- * listener_arg is passed to on_open. Returns 0, or -1 with err filled.
+ * listener_arg is passed to on_open. flags: NET_LISTEN_*. Returns 0, or -1
+ * with err filled.
  */
 int	 net_listen(const char *addr, const struct conn_handler *handler,
-	    void *listener_arg, char *err, size_t errlen);
+	    void *listener_arg, int flags, char *err, size_t errlen);
 /*
  * Run the acceptor on the calling (main) thread until net_stop() is called
  * (for example from a signal handler via loop_post on the main loop).
@@ -134,7 +137,20 @@ const struct sockaddr *conn_peer_addr(const struct conn *c);
 const char *conn_local(const struct conn *c);	/* local address, no port */
 int	 conn_local_port(const struct conn *c);
 int	 conn_is_loopback(const struct conn *c);
-int	 conn_is_tls(const struct conn *c);	/* TLS issue: 0 for now */
+int	 conn_is_tls(const struct conn *c);
+/*
+ * "TLSv1.3 TLS_AES_256_GCM_SHA384" into buf (for Received headers and
+ * logs); returns 0, or -1 with "" when the connection has no TLS (yet).
+ * Before the handshake completes the cipher may read "(NONE)".
+ */
+int	 conn_tls_info(const struct conn *c, char *buf, size_t buflen);
+/*
+ * Start TLS on a plaintext connection (STARTTLS/STLS), after the handler
+ * queued its "go ahead" reply: that reply is sent in plaintext, then the
+ * server side of the handshake runs. Buffered plaintext input is discarded
+ * (CVE-2011-0411). Returns 0, or -1 when TLS is not configured or already on.
+ */
+int	 conn_starttls(struct conn *c);
 
 void	 conn_ref(struct conn *c);
 void	 conn_unref(struct conn *c);

@@ -28,6 +28,7 @@
 #include "server.h"
 #include "smtpd.h"
 #include "store.h"
+#include "tls.h"
 #include "util.h"
 
 #define POSTHORND_DEFAULT_CONFIG	SYSCONFDIR "/posthorn.conf"
@@ -46,6 +47,13 @@ usage(void)
 	exit(1);
 }
 
+/* Ports where TLS starts before the protocol (RFC 8314). */
+static int
+daemon_implicit_tls(enum listen_kind kind)
+{
+	return kind == LISTEN_SUBMISSIONS || kind == LISTEN_POP3S || kind == LISTEN_IMAPS;
+}
+
 /* The protocol served on each listen_* key, or NULL while it is not built. */
 static const struct conn_handler *
 daemon_handler(enum listen_kind kind)
@@ -54,6 +62,7 @@ daemon_handler(enum listen_kind kind)
 	case LISTEN_SMTP:
 		return &smtp_conn_handler;
 	case LISTEN_POP3:
+	case LISTEN_POP3S:
 		return &pop3_conn_handler;
 	default:
 		return NULL;
@@ -78,9 +87,15 @@ daemon_listen(struct daemon_state *st, const struct config *cfg)
 			    config_listen_key(kind));
 			continue;
 		}
+		if (daemon_implicit_tls(kind) && !tls_available()) {
+			log_error("%s needs a certificate: set tls_cert and tls_key",
+			    config_listen_key(kind));
+			return -1;
+		}
 		st->ctx[kind].kind = kind;
 		for (i = 0; i < cfg->listen_count[kind]; i++)
 			if (net_listen(cfg->listen[kind][i], h, &st->ctx[kind],
+			    daemon_implicit_tls(kind) ? NET_LISTEN_TLS : 0,
 			    err, sizeof(err)) < 0) {
 				log_error("%s", err);
 				return -1;
@@ -176,6 +191,14 @@ daemon_on_hup(evutil_socket_t sig, short what, void *arg)
 	if (memcmp(cfg->listen, old->listen, sizeof(cfg->listen)) != 0 ||
 	    strcmp(cfg->data_dir, old->data_dir) != 0 || strcmp(cfg->user, old->user) != 0)
 		log_warn("reload: listen_*, data_dir and user changes take effect after a restart");
+	if (cfg->tls_cert[0] != '\0' || cfg->tls_key[0] != '\0') {
+		/* New connections get the new certificate; established ones
+		 * keep theirs (each SSL holds its own context reference). */
+		if (tls_load(cfg->tls_cert, cfg->tls_key, err, sizeof(err)) < 0)
+			log_error("reload: keeping the current certificate: %s", err);
+		else
+			log_info("reload: certificate loaded from %s", cfg->tls_cert);
+	}
 	log_set_level((enum log_level)cfg->log_level);
 	server_config_set(cfg);
 	log_info("configuration reloaded from %s", st->config_path);
@@ -243,6 +266,12 @@ main(int argc, char *argv[])
 		log_error("cannot initialise the event loops");
 		goto out;
 	}
+	/* Certificates are read as root (they are often root-only), before the drop. */
+	if ((cfg->tls_cert[0] != '\0' || cfg->tls_key[0] != '\0') &&
+	    tls_load(cfg->tls_cert, cfg->tls_key, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
 	if (daemon_listen(&st, cfg) < 0 || daemon_drop_privileges(cfg) < 0)
 		goto out;
 	if (store_open(&st.store, cfg->data_dir, cfg->map_size, err, sizeof(err)) < 0) {
@@ -267,6 +296,7 @@ out:
 	if (st.sig_int != NULL) event_free(st.sig_int);
 	if (st.sig_hup != NULL) event_free(st.sig_hup);
 	net_free();
+	tls_free();
 	if (rc == 0)
 		log_info("posthornd stopped");
 	server_config_free_all();
