@@ -117,6 +117,8 @@ static void	 conn_close(struct conn *);
 static void	 conn_fail(struct conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static int	 conn_send(struct conn *, const char *, size_t);
+static int	 send_cmd(struct conn *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static int	 conn_flush(struct conn *);
 static void	 conn_read(struct conn *);
 static void	 conn_reply(struct conn *, int, const char *);

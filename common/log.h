@@ -27,7 +27,8 @@ void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	log_vmsg(enum log_level level, const char *fmt, va_list ap);
+void	log_vmsg(enum log_level level, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 
 /*
  * fatal() logs the message with strerror(errno) appended, fatalx() without,
