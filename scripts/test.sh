@@ -135,7 +135,8 @@ run_fuzzers() {
 			-artifact_prefix="$dir/fuzz-artifacts/$name-" "$work" \
 			</dev/null >"$dir/fuzz-artifacts/$name.log" 2>&1
 		rc=$?
-		tail -n 15 "$dir/fuzz-artifacts/$name.log"
+		grep -E '^(Done [0-9]+ runs|stat::(number_of_executed_units|new_units_added|peak_rss_mb))' \
+			"$dir/fuzz-artifacts/$name.log"
 		if [ $rc -ne 0 ]; then
 			fail "fuzz: $name (exit $rc; log and crash input in $dir/fuzz-artifacts/)"
 			sed -n '/ERROR:/,$p' "$dir/fuzz-artifacts/$name.log" | head -n 60
