@@ -273,6 +273,12 @@ class Deliver(CliCase):
         self.assertEqual(inbox[2], 2 * (len(MESSAGE) + MESSAGE.count("\n")))
         self.assertEqual(mailboxes(self.srv, BOB)["INBOX"][0], 0)
 
+    def test_line_ends_normalized(self):
+        raw = "Subject: mixed\rX-A: 1\r\nX-B: 2\n\nbody\r\rlast line"
+        want = "Subject: mixed\r\nX-A: 1\r\nX-B: 2\r\n\r\nbody\r\n\r\nlast line\r\n"
+        self.srv.cli("deliver", ALICE, input=raw)
+        self.assertEqual(mailboxes(self.srv, ALICE)["INBOX"][2], len(want))
+
     def test_aliases_and_catch_all(self):
         self.srv.cli("alias", "add", "team@" + D, ALICE + "," + BOB)
         self.srv.cli("alias", "add", "@" + D, BOB)
