@@ -153,6 +153,11 @@ class PrivilegeDrop(unittest.TestCase):
         srv = harness.Server(extra_config={"user": "nobody"})
         os.chmod(srv.tmp, 0o755)  # nobody must reach data_dir inside it
         with srv:
+            # Ports are bound (and connectable) before the drop: wait for it.
+            deadline = time.time() + 10
+            while "running as user nobody" not in srv.log() and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertIn("running as user nobody", srv.log())
             with open("/proc/%d/status" % srv.proc.pid) as f:
                 status = f.read()
             uid_line = [l for l in status.splitlines() if l.startswith("Uid:")][0]
