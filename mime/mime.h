@@ -202,7 +202,7 @@ enum mime_section_what {
  * Locate a section: spec is the text between '[' and ']' without the
  * field list, case-insensitive: "", "HEADER", "TEXT", "1", "1.2",
  * "1.2.HEADER", "1.2.TEXT", "1.MIME", "HEADER.FIELDS",
- * "2.HEADER.FIELDS.NOT". Sets *off_r/*len_r to the bytes of msg to send
+ * "2.HEADER.FIELDS.NOT". Sets *off_r and *len_r to the bytes of msg to send
  * (for HEADER.FIELDS[.NOT]: the header block to pass to
  * mime_header_fields) and *what_r (may be NULL). HEADER/TEXT after part
  * numbers apply to the encapsulated message of a message/rfc822 part (on
@@ -304,7 +304,7 @@ enum mime_search_where {
 
 /*
  * Case-insensitive UTF-8 substring search (SEARCH BODY/TEXT): 1 when the
- * decoded text contains needle_utf8, 0 otherwise. Bodies of text/* parts
+ * decoded text contains needle_utf8, 0 otherwise. Bodies of text/... parts
  * (and of parts without Content-Type) are transfer-decoded (base64/QP)
  * and converted from their charset to UTF-8; encapsulated messages are
  * searched too (their header counts as body text); non-text leaves are
