@@ -14,8 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mime.h"
+
 struct imap_arg;
-struct mime_part;
 
 /* Data items of one FETCH (the list is bounded by the command anyway). */
 #define IMAP_FETCH_ITEMS_MAX	256
@@ -129,5 +130,70 @@ int	 imap_fetch_section_data(const struct imap_fetch_item *it,
  * (always UTC: the store keeps seconds since the epoch). buf >= 32 bytes.
  */
 void	 imap_fetch_format_date(int64_t t, char *buf, size_t size);
+
+/* ------------------------------------------------- the running command */
+
+struct imap_cmd;
+struct store_message;
+
+/* One message to answer, in the order of the response. */
+struct imap_fetch_target {
+	uint32_t		 uid;
+	uint32_t		 msn;
+	int			 flags_changed;	/* \Seen set by this FETCH: report FLAGS */
+};
+
+/*
+ * A FETCH in progress (cmd->ctx): the targets, where the output stands
+ * (which message, which item, how much of a literal) so it can stop when
+ * the client reads slowly and resume from on_drain, and the outcome for
+ * the tagged reply. One message's data is loaded at a time.
+ */
+struct imap_fetch_ctx {
+	struct imap_fetch_request req;
+	int			 uid_cmd;	/* UID FETCH: UID always included */
+	int			 condstore;	/* MODSEQ with implicit FLAGS */
+	struct imap_fetch_target *t;
+	size_t			 n;
+	size_t			 next;		/* index of the message being written */
+
+	/* store records of the whole mailbox, when many messages need them */
+	struct store_message	*records;
+	size_t			 n_records;
+	int			 records_loaded;
+
+	/* the message being written */
+	int			 msg_open;	/* "* n FETCH (" is out */
+	size_t			 item;		/* next virtual item (see imap_fetch_output.c) */
+	int			 space;		/* an item was written: separate the next */
+	struct store_message	*rec;		/* its record, when needed */
+	struct store_message	*rec_owned;
+	char			*blob;
+	size_t			 blob_len;
+	char			*cache;
+	size_t			 cache_len;
+	int			 have_cv;
+	struct mime_cache_view	 cv;		/* valid when have_cv */
+	struct mime_part	*parsed;	/* part tree when no cache could be read */
+	const struct mime_part	*root;
+	const char		*lit;		/* literal being streamed */
+	size_t			 lit_len;
+	size_t			 lit_off;
+	char			*lit_owned;
+
+	/* outcome */
+	int			 expunged;	/* some messages were gone */
+	int			 unknown_cte;	/* BINARY of an unknown encoding */
+	int			 failed;	/* a store error: NO [SERVERBUG] */
+};
+
+/*
+ * Write FETCH responses from ctx->next on. Returns 1 when every target is
+ * done (or a store error stopped it: ctx->failed), 0 when the output is
+ * full (call again once it drained).
+ */
+int	 imap_fetch_output(struct imap_cmd *cmd, struct imap_fetch_ctx *ctx);
+/* Free what the current message holds (also on abort). */
+void	 imap_fetch_message_end(struct imap_fetch_ctx *ctx);
 
 #endif

@@ -428,8 +428,8 @@ fetch_parse_modifiers(const struct imap_arg *m, struct imap_fetch_request *req,
 	for (i = 0; i < m->list_n; i++) {
 		if (imap_arg_atom_is(&m->list[i], "CHANGEDSINCE")) {
 			if (req->changedsince_given || i + 1 >= m->list_n ||
-			    imap_arg_number(&m->list[i + 1], INT64_MAX,
-			    &req->changedsince) < 0)
+			    !imap_arg_number(&m->list[i + 1], INT64_MAX,
+			    &req->changedsince))
 				return fetch_fail(err, errlen, "Invalid CHANGEDSINCE");
 			req->changedsince_given = 1;
 			i++;

@@ -273,7 +273,7 @@ search_parse_arg(struct search_parser *p, const struct search_keydef *def,
 	case ARG_NUMBER:
 	case ARG_NZNUMBER:
 		(*i)++;
-		if (a == NULL || imap_arg_number(a, UINT64_MAX, &v) < 0 ||
+		if (a == NULL || !imap_arg_number(a, UINT64_MAX, &v) ||
 		    (def->arg == ARG_NZNUMBER && v == 0))
 			return search_fail(p, "Invalid %s number", def->name);
 		k->num = v;
@@ -307,7 +307,7 @@ search_parse_arg(struct search_parser *p, const struct search_keydef *def,
 			a = *i < n ? &args[*i] : NULL;
 		}
 		(*i)++;
-		if (a == NULL || imap_arg_number(a, INT64_MAX, &v) < 0)
+		if (a == NULL || !imap_arg_number(a, INT64_MAX, &v))
 			return search_fail(p, "Invalid MODSEQ value");
 		k->num = v;
 		p->prog->has_modseq = 1;

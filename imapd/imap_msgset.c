@@ -1,0 +1,67 @@
+/*
+ * imap_msgset.c: sequence sets resolved against the session's view (see
+ * imap_msgset.h). A UID set is matched by walking the view once (UIDs are
+ * ascending), an MSN set by walking its ranges, so either costs no more
+ * than the messages it names plus the view.
+ */
+#include <stdlib.h>
+
+#include "imap.h"
+#include "imap_msgset.h"
+#include "util.h"
+
+int
+imap_msgset_get(struct imap_cmd *cmd, const struct imap_arg *a,
+    uint32_t **msns_r, size_t *n_r, struct imap_seqset *set_r)
+{
+	struct imap_selected *sel = cmd->s->sel;
+	struct imap_seqset set;
+	uint32_t *msns, msn, i;
+	size_t n = 0, j;
+	int r;
+
+	*msns_r = NULL;
+	*n_r = 0;
+	imap_seqset_init(&set);
+	if (a == NULL || a->type != IMAP_ARG_ATOM) {
+		imap_send_tagged(cmd, "BAD", NULL, "Sequence set expected.");
+		return -1;
+	}
+	if ((r = imap_seqset_parse(&set, a->str, a->len)) != IMAP_SEQSET_OK) {
+		imap_send_tagged(cmd, "BAD", NULL, "%s.", imap_seqset_strerror(r));
+		return -1;
+	}
+	if (set.last_result) {
+		imap_send_tagged(cmd, "BAD", NULL, "SEARCHRES ($) is not supported.");
+		return -1;
+	}
+	if (cmd->uid) {
+		imap_seqset_resolve(&set, sel->count > 0 ?
+		    sel->msgs[sel->count - 1].uid : 0);
+	} else {
+		if (set.max_number > sel->count) {
+			imap_seqset_free(&set);
+			imap_send_tagged(cmd, "BAD", NULL,
+			    "Invalid message sequence number.");
+			return -1;
+		}
+		imap_seqset_resolve(&set, sel->count);
+	}
+	msns = xreallocarray(NULL, sel->count > 0 ? sel->count : 1, sizeof(*msns));
+	if (cmd->uid) {
+		for (i = 0; i < sel->count; i++)
+			if (imap_seqset_contains(&set, sel->msgs[i].uid))
+				msns[n++] = i + 1;
+	} else {
+		for (j = 0; j < set.n; j++)
+			for (msn = set.r[j].lo; msn <= set.r[j].hi && msn <= sel->count; msn++)
+				msns[n++] = msn;
+	}
+	*msns_r = msns;
+	*n_r = n;
+	if (set_r != NULL)
+		*set_r = set;
+	else
+		imap_seqset_free(&set);
+	return 0;
+}
