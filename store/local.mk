@@ -1,13 +1,17 @@
 # store/local.mk: the LMDB mailbox store (libstore.a) and its unit tests.
 noinst_LIBRARIES += store/libstore.a
 store_libstore_a_SOURCES = store/store.h store/store_internal.h \
-	store/store_alias.c store/store_auth.c store/store_blob.c \
-	store/store_check.c store/store_deliver.c store/store_domain.c \
-	store/store_env.c store/store_error.c store/store_mailbox.c \
-	store/store_message.c store/store_message_read.c store/store_meta.c \
-	store/store_name.c store/store_record.c store/store_resolve.c \
-	store/store_schema.c store/store_user.c store/store_watch.c \
-	store/store_writer.c
+	store/store_alias.c store/store_append.c store/store_auth.c \
+	store/store_blob.c store/store_cache.c store/store_check.c \
+	store/store_condstore.c store/store_copy.c store/store_deliver.c \
+	store/store_domain.c store/store_env.c store/store_error.c \
+	store/store_flags.c store/store_keyword.c store/store_mailbox.c \
+	store/store_mailbox_ops.c store/store_message.c \
+	store/store_message_read.c store/store_message_txn.c \
+	store/store_meta.c store/store_name.c store/store_recent.c \
+	store/store_record.c store/store_rename.c store/store_resolve.c \
+	store/store_schema.c store/store_subscribe.c store/store_user.c store/store_user_hash.c \
+	store/store_watch.c store/store_writer.c
 
 check_PROGRAMS += tests/unit/check_store
 TESTS += tests/unit/check_store

@@ -41,10 +41,11 @@
 #include <stdint.h>
 
 /*
- * Version 2 added the expunge log and per-mailbox unseen/size counters
- * (store_schema.c migrates a version 1 store in place).
+ * Version 2 added the expunge log and per-mailbox unseen/size counters;
+ * version 3 keywords, the MODSEQ index, subscriptions by name and the
+ * blob cache (store_schema.c migrates older stores in place).
  */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 #define STORE_OK		0
 #define STORE_ENOTFOUND		(-1)	/* no such domain/user/alias/mailbox/message */
@@ -224,6 +225,7 @@ struct store_message {
 	uint64_t	 size;		/* bytes, CRLF line ends */
 	int64_t		 internaldate;	/* seconds since the epoch */
 	uint64_t	 modseq;
+	uint64_t	 keywords;	/* bit i = keyword i of the mailbox (store_keyword_*) */
 };
 
 /*
@@ -268,6 +270,8 @@ struct store_delivery {
 	int64_t		 internaldate;	/* 0 = now */
 	const char	*mailbox;	/* NULL = "INBOX" */
 	uint32_t	 flags;		/* initial flags (\Recent is added) */
+	const char	*cache;		/* optional blob cache (store_blob_cache_get), copied */
+	size_t		 cache_len;
 };
 void	 store_deliver(struct store *store, const struct store_delivery *d,
 	    store_done_fn done, void *arg);
@@ -314,5 +318,199 @@ typedef void (*store_watch_fn)(void *arg, uint64_t user_id, uint64_t mailbox_id)
 uint64_t store_watch_add(struct store *store, uint64_t user_id,
 	    store_watch_fn fn, void *arg);
 void	 store_watch_remove(struct store *store, uint64_t handle);
+
+/* ====================================================================
+ * IMAP support (issue 3). Everything here is asynchronous on the writer
+ * thread like store_deliver(); results that the caller needs (new UIDs)
+ * are written into caller-owned memory before done() runs, so the caller
+ * reads them in its loop-side completion. They are valid only when
+ * status is 0 (on failure counts and UIDs read 0, arrays NULL). A
+ * *_wait() twin exists for tests and the CLI where noted. Every write
+ * notifies the watchers of each mailbox it changed.
+ * ==================================================================== */
+
+#define STORE_KEYWORDS_MAX	64	/* keywords per mailbox (bit mask per message) */
+#define STORE_KEYWORD_LEN	64	/* bytes of one keyword name */
+#define STORE_ELIMIT		(-11)	/* a per-mailbox limit (keywords) reached */
+
+/*
+ * The keyword names of a mailbox, index = bit in store_message.keywords.
+ * Fills names[i] (NUL-terminated) for i < returned count (<= STORE_KEYWORDS_MAX).
+ * A table only grows (bits are never reused); STORE_ENOTFOUND for an
+ * unknown mailbox. Keywords are RFC 3501 atoms of 1..63 ASCII bytes, not
+ * starting with a backslash; anything else is STORE_EINVAL where given.
+ */
+int	 store_keyword_list(struct store *store, uint64_t mailbox_id,
+	    char names[][STORE_KEYWORD_LEN]);
+
+/*
+ * Change system flags and keywords of messages by UID:
+ * flags = (flags & ~clear) | set; keywords likewise with the named keywords
+ * (case-insensitive, RFC 3501 atoms; new names are added to the mailbox's
+ * table, STORE_ELIMIT past STORE_KEYWORDS_MAX). replace = 1 sets exactly
+ * set/set_keywords (STORE FLAGS). unchangedsince != 0 (CONDSTORE): messages
+ * whose MODSEQ is higher are not changed; their UIDs are written to
+ * failed_uids_r (capacity n) and their count to *n_failed_r. Every changed
+ * message gets a new MODSEQ; unchanged ones keep theirs. The new MODSEQ of
+ * each requested UID (0 if missing) is written to modseqs_r[i] if not NULL.
+ * \Recent is never changed (RFC 3501: clients cannot), not even by
+ * replace. UNCHANGEDSINCE 0 from a client fails for every message (RFC
+ * 7162 3.1.3): the caller answers that itself, 0 here means "no
+ * condition". Unknown UIDs are skipped; a UID listed twice is changed
+ * once. New keyword names stay out of the table when no message changed.
+ */
+struct store_flag_change {
+	uint64_t	 mailbox_id;
+	const uint32_t	*uids;
+	size_t		 n;
+	uint32_t	 set, clear;
+	const char	*const *set_keywords;	size_t n_set_keywords;
+	const char	*const *clear_keywords;	size_t n_clear_keywords;
+	int		 replace;
+	uint64_t	 unchangedsince;
+	uint32_t	*failed_uids_r;		/* may be NULL when unchangedsince == 0 */
+	size_t		*n_failed_r;
+	uint64_t	*modseqs_r;		/* may be NULL */
+};
+void	 store_flags_change(struct store *store, const struct store_flag_change *fc,
+	    store_done_fn done, void *arg);
+int	 store_flags_change_wait(struct store *store, const struct store_flag_change *fc);
+
+/*
+ * APPEND: add one message to a mailbox of the user with flags, keywords and
+ * an internal date (0 = now). *uid_r and *uidvalidity_r are set before done
+ * (UIDPLUS APPENDUID). STORE_ENOTFOUND when the mailbox does not exist
+ * (IMAP answers [TRYCREATE]). data is copied before the call returns.
+ * \Recent is added (RFC 3501 6.3.11). A new keyword that does not fit the
+ * mailbox's table fails the append with STORE_ELIMIT.
+ */
+struct store_append {
+	uint64_t	 mailbox_id;
+	const char	*data;
+	size_t		 len;
+	int64_t		 internaldate;
+	uint32_t	 flags;
+	const char	*const *keywords;
+	size_t		 n_keywords;
+	uint32_t	*uid_r;
+	uint32_t	*uidvalidity_r;
+	const char	*cache;		/* optional blob cache, copied */
+	size_t		 cache_len;
+};
+void	 store_append(struct store *store, const struct store_append *a,
+	    store_done_fn done, void *arg);
+int	 store_append_wait(struct store *store, const struct store_append *a);
+
+/*
+ * COPY / MOVE by UID from one mailbox to another of the same user: blobs are
+ * shared (refcount), flags and keywords are kept (keywords re-mapped by
+ * name), \Recent is set in the destination. new_uids_r[i] receives the new
+ * UID of uids[i] (0 if that UID did not exist); *dst_uidvalidity_r the
+ * destination's UIDVALIDITY (COPYUID). move = 1 also expunges the sources
+ * in the same transaction (RFC 6851: atomic), with expunge-log entries.
+ * New UIDs ascend with the source UIDs whatever the order of uids.
+ * Keywords that no longer fit a full destination table are dropped (the
+ * copy does not fail). Mailboxes of two users: STORE_EINVAL. Watchers: the
+ * destination, and the source on MOVE.
+ */
+struct store_copy {
+	uint64_t	 src_mailbox_id;
+	uint64_t	 dst_mailbox_id;
+	const uint32_t	*uids;
+	size_t		 n;
+	int		 move;
+	uint32_t	*new_uids_r;
+	uint32_t	*dst_uidvalidity_r;
+};
+void	 store_copy(struct store *store, const struct store_copy *cp,
+	    store_done_fn done, void *arg);
+int	 store_copy_wait(struct store *store, const struct store_copy *cp);
+
+/*
+ * Mailbox management, asynchronous. create: special_use as in
+ * store_mailbox_create, subscribe too when subscribe != 0. delete: the
+ * mailbox and its messages (not INBOX: STORE_EINVAL; children stay, as RFC
+ * 3501 6.3.4 allows); its messages are logged as expunged under its id so
+ * store_expunged_since() tells a session that still has it selected.
+ * rename: the mailbox and every child ("a" -> "b" also moves "a/x" to
+ * "b/x"), each keeping its id, UIDVALIDITY, UIDs and messages; the target
+ * must not exist (STORE_EEXIST, also when a child's new name exists), a
+ * target inside the source's own subtree is STORE_EINVAL; subscriptions
+ * follow the names. Renaming INBOX moves all its messages into a new
+ * mailbox and leaves INBOX empty (RFC 3501 6.3.5): the old INBOX (id,
+ * UIDVALIDITY, UIDs) becomes the new name, a new empty INBOX with a new
+ * id and UIDVALIDITY replaces it, INBOX's children stay. Parents are
+ * never implied. Subscriptions are kept per user by name and may name
+ * mailboxes that do not exist (RFC 3501 6.3.6); subscribing twice is
+ * fine, unsubscribing a name that is not subscribed is STORE_ENOTFOUND;
+ * a deleted mailbox stays subscribed.
+ */
+void	 store_mailbox_create_async(struct store *store, uint64_t user_id,
+	    const char *name, int special_use, int subscribe,
+	    store_done_fn done, void *arg);
+void	 store_mailbox_delete(struct store *store, uint64_t user_id,
+	    const char *name, store_done_fn done, void *arg);
+void	 store_mailbox_rename(struct store *store, uint64_t user_id,
+	    const char *old_name, const char *new_name, store_done_fn done, void *arg);
+void	 store_subscribe(struct store *store, uint64_t user_id,
+	    const char *name, int subscribe, store_done_fn done, void *arg);
+int	 store_mailbox_delete_wait(struct store *store, uint64_t user_id, const char *name);
+int	 store_mailbox_rename_wait(struct store *store, uint64_t user_id,
+	    const char *old_name, const char *new_name);
+int	 store_subscribe_wait(struct store *store, uint64_t user_id,
+	    const char *name, int subscribe);
+/* Subscribed names of a user in name order (existing or not). */
+int	 store_subscription_list(struct store *store, uint64_t user_id,
+	    int (*cb)(void *arg, const char *name), void *arg);
+
+/*
+ * \Recent (RFC 3501 2.3.2.2): exactly one session sees a message as recent.
+ * The session that SELECTs (not EXAMINEs) a mailbox claims its recent
+ * messages: the \Recent flag is cleared in the store, and the UIDs that
+ * had it are returned (malloc'ed array, free() it) so the claiming session
+ * reports them as \Recent. Not a MODSEQ change. *uids_r is NULL and *n_r 0
+ * when none (or on failure).
+ */
+void	 store_recent_claim(struct store *store, uint64_t mailbox_id,
+	    uint32_t **uids_r, size_t *n_r, store_done_fn done, void *arg);
+
+/*
+ * CONDSTORE/QRESYNC reads. Messages whose MODSEQ > modseq (in UID order,
+ * malloc'ed array): store_message_list_changed. Expunged UIDs with expunge
+ * MODSEQ > modseq (sorted, malloc'ed array, free() it): store_expunged_since.
+ * Both return the count (0: nothing, *_r NULL) or <0. list_changed fails
+ * with STORE_ENOTFOUND for an unknown mailbox; expunged_since also answers
+ * for a deleted mailbox (its messages were logged at deletion).
+ */
+int	 store_message_list_changed(struct store *store, uint64_t mailbox_id,
+	    uint64_t modseq, struct store_message **msgs_r);
+int	 store_expunged_since(struct store *store, uint64_t mailbox_id,
+	    uint64_t modseq, uint32_t **uids_r);
+
+/*
+ * Per-blob cache of what IMAP clients ask for most (envelope,
+ * bodystructure, part offsets): opaque bytes built by mime/ and stored once
+ * per blob. store_delivery.cache / store_append may supply it at delivery;
+ * store_blob_cache_set adds it later (first FETCH of an old message) or
+ * replaces it (STORE_ENOTFOUND when the blob is gone). At most 16 MiB
+ * (STORE_ETOOBIG). The cache goes with its blob.
+ * get: STORE_ENOTFOUND when absent; *data_r malloc'ed.
+ */
+int	 store_blob_cache_get(struct store *store, uint64_t blob_id,
+	    char **data_r, size_t *len_r);
+void	 store_blob_cache_set(struct store *store, uint64_t blob_id,
+	    const char *data, size_t len, store_done_fn done, void *arg);
+
+/*
+ * The stored argon2id hash string of a login (an address, or an alias that
+ * resolves to exactly one user, as in store_user_verify), with the user it
+ * belongs to: for the credentials cache of auth/, which compares it on
+ * every hit so that a password change invalidates cached logins at once.
+ * hash must hold STORE_PASSWORD_HASH_MAX bytes. A cheap read, any thread.
+ * Returns 0, STORE_ENOTFOUND for an unknown login, or another STORE_E*.
+ */
+#define STORE_PASSWORD_HASH_MAX	129	/* crypto_pwhash_STRBYTES + 1 */
+int	 store_user_password_hash(struct store *store, const char *address,
+	    char *hash, size_t hashlen, struct store_user *user_r);
 
 #endif

@@ -4,7 +4,10 @@
  * In one read transaction (a consistent snapshot, even while the daemon
  * writes) it recounts every mailbox from its messages, matches blob
  * reference counts against the messages that use each blob, and checks
- * the reverse indexes and the id counters. It reports; it never repairs.
+ * the reverse indexes (mailbox ids, the MODSEQ index), keyword bits
+ * against the keyword tables, that caches, keyword tables and
+ * subscriptions belong to something that exists, and the id counters. It
+ * reports; it never repairs.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@ struct check {
 	size_t		 n_blob_ids;
 	size_t		 max_blob_ids;
 	uint64_t	 max_user_id, max_mailbox_id, max_blob_id;
+	struct store_keywords *kw;	/* scratch, one mailbox at a time */
 };
 
 static void	report(struct check *c, const char *fmt, ...)
@@ -59,6 +63,46 @@ add_blob_ref(struct check *c, uint64_t blob_id)
 		c->max_blob_id = blob_id;
 }
 
+/* The MODSEQ index holds (mailbox, m's MODSEQ) -> m's UID. */
+static void
+check_index_entry(struct check *c, const struct store_mailbox *mb,
+    const struct store_message *m)
+{
+	uint8_t key[16];
+	MDB_val k = { sizeof(key), key }, v;
+
+	store_modseq_key(key, mb->id, m->modseq);
+	if (mdb_get(c->txn, c->s->dbi[DB_MODSEQS], &k, &v) != 0 ||
+	    v.mv_size != 4 || store_get_le32(v.mv_data) != m->uid)
+		report(c, "mailbox %" PRIu64 ": UID %u (MODSEQ %" PRIu64 ") is "
+		    "missing from the MODSEQ index", mb->id, m->uid, m->modseq);
+}
+
+/* Entries of an 8-byte-prefixed DB for one id. */
+static int
+count_prefix(struct check *c, enum store_db db, uint64_t id, size_t *n_r)
+{
+	uint8_t prefix[8];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*n_r = 0;
+	if ((rc = mdb_cursor_open(c->txn, c->s->dbi[db], &cur)) != 0)
+		return store_lmdb_error(rc);
+	store_put_be64(prefix, id);
+	k.mv_size = sizeof(prefix);
+	k.mv_data = prefix;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 8 || memcmp(k.mv_data, prefix, 8) != 0)
+			break;
+		(*n_r)++;
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
+}
+
 /* Recount one mailbox from its messages and compare with its record. */
 static int
 check_mailbox(struct check *c, const struct store_mailbox *mb)
@@ -69,10 +113,18 @@ check_mailbox(struct check *c, const struct store_mailbox *mb)
 	MDB_cursor *cur;
 	MDB_val k, v;
 	uint32_t max_uid = 0;
-	uint64_t max_modseq = 0;
+	uint64_t max_modseq = 0, kw_valid;
+	size_t indexed;
 	int rc;
 
 	memset(&want, 0, sizeof(want));
+	if ((rc = store_keywords_load(c->s, c->txn, mb->id, c->kw)) != 0) {
+		report(c, "mailbox %" PRIu64 ": undecodable keyword table",
+		    mb->id);
+		c->kw->n = 0;
+	}
+	kw_valid = c->kw->n >= 64 ? UINT64_MAX :
+	    ((uint64_t)1 << c->kw->n) - 1;
 	if ((rc = mdb_cursor_open(c->txn, c->s->dbi[DB_MESSAGES], &cur)) != 0)
 		return store_lmdb_error(rc);
 	store_message_key(prefix, mb->id, 0);
@@ -95,11 +147,21 @@ check_mailbox(struct check *c, const struct store_mailbox *mb)
 			max_uid = m.uid;
 		if (m.modseq > max_modseq)
 			max_modseq = m.modseq;
+		if (m.keywords & ~kw_valid)
+			report(c, "mailbox %" PRIu64 ": UID %u has keyword bits "
+			    "beyond the table (%u names)", mb->id, m.uid,
+			    c->kw->n);
+		check_index_entry(c, mb, &m);
 		add_blob_ref(c, m.blob_id);
 	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_lmdb_error(rc);
+	if ((rc = count_prefix(c, DB_MODSEQS, mb->id, &indexed)) != 0)
+		return rc;
+	if (indexed != want.messages)
+		report(c, "mailbox %" PRIu64 ": %zu MODSEQ index entries for %u "
+		    "messages", mb->id, indexed, want.messages);
 	if (want.messages != mb->messages || want.size != mb->size ||
 	    want.unseen != mb->unseen || want.recent != mb->recent)
 		report(c, "mailbox %" PRIu64 " (%s): counters say %u messages, "
@@ -248,6 +310,53 @@ check_blobs(struct check *c)
 	return rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
 }
 
+/* Keys of db (8-byte id first) whose id has no entry in owner_db. */
+static int
+check_owned(struct check *c, enum store_db db, enum store_db owner_db,
+    const char *what)
+{
+	MDB_cursor *cur;
+	MDB_val k, v, ok, ov;
+	uint64_t id, last = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(c->txn, c->s->dbi[db], &cur)) != 0)
+		return store_lmdb_error(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 8) {
+			report(c, "%s with a malformed key", what);
+			continue;
+		}
+		id = store_get_be64(k.mv_data);
+		if (id == last)
+			continue;
+		last = id;
+		ok.mv_size = 8;
+		ok.mv_data = k.mv_data;
+		if (mdb_get(c->txn, c->s->dbi[owner_db], &ok, &ov) != 0)
+			report(c, "%s of missing %" PRIu64, what, id);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
+}
+
+static int
+check_orphans(struct check *c)
+{
+	int rc;
+
+	if ((rc = check_owned(c, DB_BLOB_CACHE, DB_BLOB_REFS,
+	    "blob cache")) != 0 ||
+	    (rc = check_owned(c, DB_KEYWORDS, DB_MAILBOX_IDS,
+	    "keyword table")) != 0 ||
+	    (rc = check_owned(c, DB_MODSEQS, DB_MAILBOX_IDS,
+	    "MODSEQ index entries")) != 0)
+		return rc;
+	return check_owned(c, DB_SUBSCRIPTIONS, DB_USERS_BY_ID,
+	    "subscriptions");
+}
+
 static int
 check_users(struct check *c)
 {
@@ -312,17 +421,22 @@ store_check(struct store *s, void (*problem)(void *arg, const char *msg),
 	int rc;
 
 	memset(&c, 0, sizeof(c));
+	c.kw = xmalloc(sizeof(*c.kw));
 	c.s = s;
 	c.problem = problem;
 	c.arg = arg;
-	if ((rc = store_read_begin(s, &c.txn)) != 0)
+	if ((rc = store_read_begin(s, &c.txn)) != 0) {
+		free(c.kw);
 		return rc;
+	}
 	if ((rc = check_users(&c)) == 0 &&
 	    (rc = check_mailboxes(&c)) == 0 &&
 	    (rc = check_orphan_messages(&c)) == 0 &&
-	    (rc = check_blobs(&c)) == 0)
+	    (rc = check_blobs(&c)) == 0 &&
+	    (rc = check_orphans(&c)) == 0)
 		rc = check_counters(&c);
 	store_read_end(c.txn);
 	free(c.blob_ids);
+	free(c.kw);
 	return rc != 0 ? rc : c.count;
 }

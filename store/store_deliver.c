@@ -7,7 +7,8 @@
  * MODSEQ. All of it happens in the request's nested transaction: if any
  * recipient cannot take the message (no such user or mailbox, UIDs
  * exhausted), nothing of the delivery is stored. It does not parse the
- * message; headers such as Received: are the front-end's business.
+ * message (headers such as Received: are the front-end's business); a
+ * blob cache built by the caller (mime/) is stored with the blob.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ struct deliver_req {
 	size_t			 n_users;
 	char			*data;
 	size_t			 len;
+	char			*cache;		/* NULL = none */
+	size_t			 cache_len;
 	int64_t			 internaldate;
 	uint32_t		 flags;
 	char			 mailbox[STORE_MAILBOX_NAME_MAX];
@@ -34,6 +37,7 @@ deliver_req_free(struct store_req *r)
 
 	free(req->user_ids);
 	free(req->data);
+	free(req->cache);
 	free(req);
 }
 
@@ -44,32 +48,17 @@ deliver_one(struct store *s, MDB_txn *txn, struct deliver_req *req,
 {
 	struct store_mailbox mb;
 	struct store_message m;
-	uint8_t key[12], rec[STORE_MESSAGE_REC_LEN];
-	MDB_val k = { sizeof(key), key }, v = { sizeof(rec), rec };
 	int rc;
 
 	if ((rc = store_mailbox_load(s, txn, user_id, req->mailbox, &mb)) != 0)
 		return rc;
-	/* UIDs are 32-bit and never reused (RFC 3501 2.3.1.1). */
-	if (mb.uidnext == UINT32_MAX || mb.messages == UINT32_MAX)
-		return STORE_ETOOBIG;
-	m.uid = mb.uidnext++;
-	m.modseq = ++mb.highestmodseq;
+	memset(&m, 0, sizeof(m));
 	m.flags = req->flags;
 	m.blob_id = blob_id;
 	m.size = req->len;
 	m.internaldate = req->internaldate;
-	store_message_key(key, mb.id, m.uid);
-	store_message_encode(&m, rec);
-	rc = mdb_put(txn, s->dbi[DB_MESSAGES], &k, &v, MDB_NOOVERWRITE);
-	if (rc != 0)
-		return rc == MDB_KEYEXIST ? STORE_EIO : store_lmdb_error(rc);
-	mb.messages++;
-	mb.size += m.size;
-	if (!(m.flags & STORE_FLAG_SEEN))
-		mb.unseen++;
-	mb.recent++;
-	if ((rc = store_mailbox_save(s, txn, &mb)) != 0)
+	if ((rc = store_msg_insert(s, txn, &mb, &m)) != 0 ||
+	    (rc = store_mailbox_save(s, txn, &mb)) != 0)
 		return rc;
 	store_req_changed(&req->base, user_id, mb.id);
 	return 0;
@@ -84,7 +73,7 @@ deliver_apply(struct store *s, MDB_txn *txn, struct store_req *r)
 	int rc;
 
 	rc = store_blob_put(s, txn, req->data, req->len,
-	    (uint32_t)req->n_users, &blob_id);
+	    (uint32_t)req->n_users, req->cache, req->cache_len, &blob_id);
 	if (rc != 0)
 		return rc;
 	for (i = 0; i < req->n_users; i++)
@@ -112,7 +101,7 @@ deliver_req_new(const struct store_delivery *d, struct deliver_req **req_r)
 	if (d == NULL || d->user_ids == NULL || d->n_users == 0 ||
 	    d->n_users > STORE_MAX_RCPT_USERS || (d->data == NULL && d->len))
 		return STORE_EINVAL;
-	if (d->len > STORE_BLOB_MAX)
+	if (d->len > STORE_BLOB_MAX || d->cache_len > STORE_CACHE_MAX)
 		return STORE_ETOOBIG;
 	req = xcalloc(1, sizeof(*req));
 	store_req_init(&req->base, deliver_apply, deliver_req_free);
@@ -133,10 +122,16 @@ deliver_req_new(const struct store_delivery *d, struct deliver_req **req_r)
 	if (d->len > 0)
 		memcpy(req->data, d->data, d->len);
 	req->len = d->len;
+	if (d->cache != NULL) {
+		req->cache = xmalloc(d->cache_len + 1);
+		if (d->cache_len > 0)
+			memcpy(req->cache, d->cache, d->cache_len);
+		req->cache_len = d->cache_len;
+	}
 	req->internaldate = d->internaldate != 0 ? d->internaldate :
 	    (int64_t)time(NULL);
 	req->flags = (d->flags & STORE_FLAGS_MASK) | STORE_FLAG_RECENT;
-	req->base.cost = d->len + 128 * n;
+	req->base.cost = d->len + req->cache_len + 128 * n;
 	*req_r = req;
 	return 0;
 }

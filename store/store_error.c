@@ -26,6 +26,7 @@ store_strerror(int err)
 	case STORE_ESHUTDOWN:	return "store is shutting down";
 	case STORE_ETOOBIG:	return "value exceeds a store limit";
 	case STORE_ENOTEMPTY:	return "still in use";
+	case STORE_ELIMIT:	return "a per-mailbox limit is reached";
 	default:		return "unknown store error";
 	}
 }

@@ -4,7 +4,7 @@
  * record encodings), the write-request plumbing of the writer thread and
  * the helpers that run inside a write transaction.
  *
- * On-disk layout (schema version 2). Integers in keys are big-endian so
+ * On-disk layout (schema version 3). Integers in keys are big-endian so
  * LMDB's byte order is numeric order; integers in values are little-endian.
  * Every record value that has fields starts with a layout version byte and
  * is decoded field by field (no struct dumps, no padding on disk).
@@ -21,6 +21,16 @@
  *   expunges     mailbox id BE64 + modseq BE64       -> uid u32 LE   (v2)
  *   blobs        blob id BE64                        -> raw RFC 5322 bytes
  *   blob_refs    blob id BE64                        -> refcount u32 LE
+ *   modseqs      mailbox id BE64 + modseq BE64       -> uid u32 LE   (v3)
+ *   keywords     mailbox id BE64                     -> keyword table (v3)
+ *   subscriptions user id BE64 + name (UTF-8)        -> u8 1         (v3)
+ *   blob_cache   blob id BE64                        -> opaque bytes (v3)
+ *
+ * modseqs is the MODSEQ index: one entry per message, at its current
+ * MODSEQ (CONDSTORE CHANGEDSINCE without a scan). expunges keeps the
+ * entries of a deleted mailbox (its sessions still learn what vanished).
+ * Subscriptions are by name and may name mailboxes that do not exist
+ * (RFC 3501 6.3.6); struct store_mailbox.subscribed is looked up there.
  *
  * Record layouts are in store_record.c next to their encoders.
  */
@@ -47,6 +57,10 @@ enum store_db {
 	DB_EXPUNGES,
 	DB_BLOBS,
 	DB_BLOB_REFS,
+	DB_MODSEQS,
+	DB_KEYWORDS,
+	DB_SUBSCRIPTIONS,
+	DB_BLOB_CACHE,
 	DB_COUNT
 };
 
@@ -60,6 +74,8 @@ enum store_db {
 #define STORE_HASH_MAX		128	/* crypto_pwhash_STRBYTES */
 #define STORE_BLOB_MAX		((size_t)1 << 31)
 #define STORE_UIDS_MAX		((size_t)1 << 24)	/* UIDs per flag/expunge request */
+#define STORE_CACHE_MAX		((size_t)16 << 20)	/* bytes of one blob cache */
+#define STORE_KEYWORD_ARGS_MAX	1024	/* keyword names in one request */
 #define STORE_FLAGS_MASK	0x3fu
 
 #define META_SCHEMA_VERSION	"schema_version"
@@ -82,11 +98,15 @@ struct store_change {
  * One queued write. Modules embed it as the first member of their own
  * request struct; apply runs on the writer thread inside a nested
  * transaction and returns 0 or a STORE_E* code; destroy frees the request.
+ * finish (optional) runs exactly once, just before done, with the final
+ * status (after the commit, or the refusal): the place to copy results
+ * into the caller's memory only when they are durable.
  */
 struct store_req {
 	struct store_req	*next;
 	store_apply_fn		 apply;
 	void			(*destroy)(struct store_req *);
+	void			(*finish)(struct store_req *, int status);
 	store_done_fn		 done;
 	void			*arg;
 	int			 status;
@@ -180,7 +200,8 @@ uint64_t store_get_le64(const uint8_t *p);
 #define STORE_MAILBOX_KEY_MAX	(8 + STORE_MAILBOX_NAME_LEN)
 #define STORE_MAILBOX_REC_LEN	48
 #define STORE_MAILBOX_REC_V1_LEN 36
-#define STORE_MESSAGE_REC_LEN	40
+#define STORE_MESSAGE_REC_LEN	48
+#define STORE_MESSAGE_REC_V1_LEN 40
 #define STORE_USER_REC_MIN	16
 #define STORE_DOMAIN_REC_LEN	16
 
@@ -224,6 +245,55 @@ int	 store_alias_get_txn(struct store *s, MDB_txn *txn, const char *address,
 int	 store_resolve_txn(struct store *s, MDB_txn *txn, const char *address,
 	    int catchall, uint64_t *ids, size_t max, size_t *n_r);
 
+/*
+ * store_message_txn.c: every change of a message record goes through
+ * these, inside a write txn, so that the mailbox counters (kept in *mb,
+ * which the caller saves), the MODSEQ index and the expunge log stay
+ * exact. insert assigns m->uid and m->modseq; update with new_modseq
+ * assigns m->modseq; remove logs the expunge and, with unref_blob, drops
+ * the blob reference.
+ */
+int	 store_msg_get(struct store *s, MDB_txn *txn, uint64_t mailbox_id,
+	    uint32_t uid, struct store_message *m_r);
+int	 store_msg_insert(struct store *s, MDB_txn *txn,
+	    struct store_mailbox *mb, struct store_message *m);
+int	 store_msg_update(struct store *s, MDB_txn *txn,
+	    struct store_mailbox *mb, const struct store_message *old,
+	    struct store_message *m, int new_modseq);
+int	 store_msg_remove(struct store *s, MDB_txn *txn,
+	    struct store_mailbox *mb, const struct store_message *m,
+	    int unref_blob);
+void	 store_modseq_key(uint8_t out[16], uint64_t mailbox_id,
+	    uint64_t modseq);
+
+/* store_keyword.c: a mailbox's keyword table, index = bit. */
+struct store_keywords {
+	unsigned int	 n;
+	char		 names[STORE_KEYWORDS_MAX][STORE_KEYWORD_LEN];
+};
+int	 store_keyword_valid(const char *name);
+int	 store_keywords_load(struct store *s, MDB_txn *txn,
+	    uint64_t mailbox_id, struct store_keywords *kw);
+int	 store_keywords_save(struct store *s, MDB_txn *txn,
+	    uint64_t mailbox_id, const struct store_keywords *kw);
+int	 store_keywords_find(const struct store_keywords *kw, const char *name);
+int	 store_keywords_intern(struct store_keywords *kw, const char *name);
+int	 store_keywords_mask(struct store_keywords *kw,
+	    char (*names)[STORE_KEYWORD_LEN], size_t n, int add,
+	    uint64_t *mask_r);
+int	 store_keyword_args(const char *const *in, size_t n,
+	    char (**out_r)[STORE_KEYWORD_LEN], size_t *n_r);
+
+/* store_subscribe.c */
+int	 store_subscription_put(struct store *s, MDB_txn *txn,
+	    uint64_t user_id, const char *name);
+int	 store_subscription_del(struct store *s, MDB_txn *txn,
+	    uint64_t user_id, const char *name);
+int	 store_subscription_get(struct store *s, MDB_txn *txn,
+	    uint64_t user_id, const char *name);
+int	 store_subscriptions_drop(struct store *s, MDB_txn *txn,
+	    uint64_t user_id);
+
 /* store_mailbox.c: inside a write (or read) txn. */
 int	 store_mailbox_load(struct store *s, MDB_txn *txn, uint64_t user_id,
 	    const char *name, struct store_mailbox *mb_r);
@@ -236,10 +306,19 @@ int	 store_mailbox_create_txn(struct store *s, MDB_txn *txn,
 	    struct store_mailbox *mb_r);
 int	 store_mailbox_destroy_txn(struct store *s, MDB_txn *txn,
 	    const struct store_mailbox *mb);
+int	 store_delete_prefix(struct store *s, MDB_txn *txn, enum store_db db,
+	    const uint8_t prefix[8]);
+int	 store_user_exists_txn(struct store *s, MDB_txn *txn, uint64_t user_id);
 
-/* store_blob.c */
+/* store_blob.c: cache (may be NULL) is stored with the blob. */
 int	 store_blob_put(struct store *s, MDB_txn *txn, const char *data,
-	    size_t len, uint32_t refs, uint64_t *blob_id_r);
+	    size_t len, uint32_t refs, const char *cache, size_t cache_len,
+	    uint64_t *blob_id_r);
+int	 store_blob_ref(struct store *s, MDB_txn *txn, uint64_t blob_id);
 int	 store_blob_unref(struct store *s, MDB_txn *txn, uint64_t blob_id);
+
+/* store_cache.c */
+int	 store_cache_put(struct store *s, MDB_txn *txn, uint64_t blob_id,
+	    const char *data, size_t len);
 
 #endif

@@ -1,13 +1,15 @@
 /*
- * store_mailbox.c: mailboxes: create, look up by (user, name) or id, list
- * a user's mailboxes, and the in-transaction helpers the message and user
- * code share (load, save, destroy).
+ * store_mailbox.c: mailboxes: look up by (user, name) or id, list a
+ * user's mailboxes, and the in-transaction helpers the message, user and
+ * mailbox-operation code share (load, save, create, destroy).
  *
  * UIDVALIDITY comes from a store-wide counter that is at least the current
  * time and strictly increasing, so a mailbox deleted and created again
  * under the same name never gets the same UIDVALIDITY (RFC 3501 2.3.1.1).
  * HIGHESTMODSEQ starts at 1; each change takes the next value (RFC 7162).
- * Renaming and deleting single mailboxes come with IMAP.
+ * The requests that create, delete and rename mailboxes are in
+ * store_mailbox_ops.c and store_rename.c. The subscribed field comes from
+ * the subscriptions DB (store_subscribe.c), filled in by the public reads.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +17,6 @@
 
 #include "store_internal.h"
 #include "util.h"
-
-struct mailbox_req {
-	struct store_req	 base;
-	uint64_t		 user_id;
-	int			 special_use;
-	char			 name[STORE_MAILBOX_NAME_MAX];
-};
 
 static int
 mailbox_get_key(struct store *s, MDB_txn *txn, const MDB_val *key,
@@ -126,9 +121,13 @@ store_mailbox_create_txn(struct store *s, MDB_txn *txn, uint64_t user_id,
 	mb.uidnext = 1;
 	mb.highestmodseq = 1;
 	mb.special_use = special_use;
-	mb.subscribed = subscribed;
 	if ((rc = store_mailbox_save(s, txn, &mb)) != 0)
 		return rc;
+	if (subscribed &&
+	    (rc = store_subscription_put(s, txn, user_id, name)) != 0)
+		return rc;
+	mb.subscribed = subscribed || store_subscription_get(s, txn, user_id,
+	    name) == 0;
 	store_put_be64(idkey, mb.id);
 	k.mv_size = sizeof(idkey);
 	k.mv_data = idkey;
@@ -142,9 +141,12 @@ store_mailbox_create_txn(struct store *s, MDB_txn *txn, uint64_t user_id,
 	return 0;
 }
 
-/* Delete every entry of db whose key starts with the 8-byte prefix. */
-static int
-delete_prefix(struct store *s, MDB_txn *txn, enum store_db db,
+/*
+ * Delete every entry of db whose key starts with the 8-byte prefix
+ * (messages: dropping their blob references).
+ */
+int
+store_delete_prefix(struct store *s, MDB_txn *txn, enum store_db db,
     const uint8_t prefix[8])
 {
 	struct store_message m;
@@ -173,7 +175,11 @@ delete_prefix(struct store *s, MDB_txn *txn, enum store_db db,
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
 }
 
-/* Delete a mailbox with its messages (dropping blob refs) and expunges. */
+/*
+ * Delete a mailbox with everything keyed by its id: messages (dropping
+ * blob refs), MODSEQ index, expunge log, keyword table. For user delete;
+ * an IMAP DELETE logs its expunges instead (store_mailbox_ops.c).
+ */
 int
 store_mailbox_destroy_txn(struct store *s, MDB_txn *txn,
     const struct store_mailbox *mb)
@@ -183,8 +189,10 @@ store_mailbox_destroy_txn(struct store *s, MDB_txn *txn,
 	int rc;
 
 	store_put_be64(idkey, mb->id);
-	if ((rc = delete_prefix(s, txn, DB_MESSAGES, idkey)) != 0 ||
-	    (rc = delete_prefix(s, txn, DB_EXPUNGES, idkey)) != 0)
+	if ((rc = store_delete_prefix(s, txn, DB_MESSAGES, idkey)) != 0 ||
+	    (rc = store_delete_prefix(s, txn, DB_MODSEQS, idkey)) != 0 ||
+	    (rc = store_delete_prefix(s, txn, DB_EXPUNGES, idkey)) != 0 ||
+	    (rc = store_delete_prefix(s, txn, DB_KEYWORDS, idkey)) != 0)
 		return rc;
 	k.mv_size = sizeof(idkey);
 	k.mv_data = idkey;
@@ -196,54 +204,24 @@ store_mailbox_destroy_txn(struct store *s, MDB_txn *txn,
 	return store_lmdb_error(mdb_del(txn, s->dbi[DB_MAILBOXES], &k, NULL));
 }
 
-static int
-user_exists(struct store *s, MDB_txn *txn, uint64_t user_id)
+int
+store_user_exists_txn(struct store *s, MDB_txn *txn, uint64_t user_id)
 {
 	char address[STORE_ADDRESS_MAX];
 
 	return store_user_address_txn(s, txn, user_id, address);
 }
 
+/* Public reads: the subscribed field from the subscriptions DB. */
 static int
-mailbox_create_apply(struct store *s, MDB_txn *txn, struct store_req *r)
+fill_subscribed(struct store *s, MDB_txn *txn, struct store_mailbox *mb)
 {
-	struct mailbox_req *req = (struct mailbox_req *)r;
-	struct store_mailbox mb;
-	int rc;
+	int rc = store_subscription_get(s, txn, mb->user_id, mb->name);
 
-	if ((rc = user_exists(s, txn, req->user_id)) != 0)
+	if (rc != 0 && rc != STORE_ENOTFOUND)
 		return rc;
-	rc = store_mailbox_create_txn(s, txn, req->user_id, req->name,
-	    req->special_use, 0, &mb);
-	if (rc == 0)
-		store_req_changed(r, req->user_id, mb.id);
-	return rc;
-}
-
-static void
-mailbox_req_free(struct store_req *r)
-{
-	free(r);
-}
-
-int
-store_mailbox_create(struct store *s, uint64_t user_id, const char *name,
-    int special_use)
-{
-	struct mailbox_req *req;
-	char norm[STORE_MAILBOX_NAME_MAX];
-	int rc;
-
-	if ((rc = store_mailbox_name_normalize(name, norm)) != 0)
-		return rc;
-	if (special_use < SPECIAL_USE_NONE || special_use > SPECIAL_USE_FLAGGED)
-		return STORE_EINVAL;
-	req = xcalloc(1, sizeof(*req));
-	store_req_init(&req->base, mailbox_create_apply, mailbox_req_free);
-	req->user_id = user_id;
-	req->special_use = special_use;
-	str_copy(req->name, norm, sizeof(req->name));
-	return store_submit_wait(s, &req->base);
+	mb->subscribed = rc == 0;
+	return 0;
 }
 
 int
@@ -258,7 +236,8 @@ store_mailbox_get(struct store *s, uint64_t user_id, const char *name,
 		return rc == STORE_ETOOBIG ? STORE_ENOTFOUND : rc;
 	if ((rc = store_read_begin(s, &txn)) != 0)
 		return rc;
-	rc = store_mailbox_load(s, txn, user_id, norm, mb_r);
+	if ((rc = store_mailbox_load(s, txn, user_id, norm, mb_r)) == 0)
+		rc = fill_subscribed(s, txn, mb_r);
 	store_read_end(txn);
 	return rc;
 }
@@ -272,7 +251,8 @@ store_mailbox_get_id(struct store *s, uint64_t mailbox_id,
 
 	if ((rc = store_read_begin(s, &txn)) != 0)
 		return rc;
-	rc = store_mailbox_load_id(s, txn, mailbox_id, mb_r);
+	if ((rc = store_mailbox_load_id(s, txn, mailbox_id, mb_r)) == 0)
+		rc = fill_subscribed(s, txn, mb_r);
 	store_read_end(txn);
 	return rc;
 }
@@ -290,7 +270,7 @@ store_mailbox_list(struct store *s, uint64_t user_id,
 
 	if ((rc = store_read_begin(s, &txn)) != 0)
 		return rc;
-	if ((err = user_exists(s, txn, user_id)) != 0 ||
+	if ((err = store_user_exists_txn(s, txn, user_id)) != 0 ||
 	    (rc = mdb_cursor_open(txn, s->dbi[DB_MAILBOXES], &c)) != 0) {
 		store_read_end(txn);
 		return err != 0 ? err : store_lmdb_error(rc);
@@ -303,6 +283,7 @@ store_mailbox_list(struct store *s, uint64_t user_id,
 		if (k.mv_size < 8 || memcmp(k.mv_data, prefix, 8) != 0)
 			break;
 		if ((err = store_mailbox_decode(&k, &v, &mb)) != 0 ||
+		    (err = fill_subscribed(s, txn, &mb)) != 0 ||
 		    cb(arg, &mb) != 0)
 			break;
 	}

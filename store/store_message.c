@@ -1,12 +1,14 @@
 /*
- * store_message.c: changes to stored messages: flag updates and expunge.
+ * store_message.c: the original message writes: flag updates by bit mask
+ * (POP3's \Seen, IMAP's simple case) and expunge.
  *
  * Each message whose flags really change gets a new MODSEQ (RFC 7162 3.1:
  * the mod-sequence changes only with the metadata); each expunged message
  * takes a MODSEQ too and leaves an (mailbox, modseq) -> uid record in the
  * expunge log for QRESYNC VANISHED (RFC 7162 3.2.10). UIDs that are not in
  * the mailbox are skipped: another session may have expunged them first.
- * Counters (messages, unseen, recent, size) are kept in step here.
+ * The record writes and counters are store_message_txn.c's; keywords and
+ * conditional stores are store_flags.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,46 +37,24 @@ message_req_free(struct store_req *r)
 	free(req);
 }
 
-/* Keep unseen/recent in step with a flag change of one message. */
-static void
-count_flags(struct store_mailbox *mb, uint32_t flags, int sign)
-{
-	if (!(flags & STORE_FLAG_SEEN))
-		mb->unseen += sign;
-	if (flags & STORE_FLAG_RECENT)
-		mb->recent += sign;
-}
-
 static int
 flags_one(struct store *s, MDB_txn *txn, struct message_req *req,
     struct store_mailbox *mb, uint32_t uid, int *changed)
 {
-	struct store_message m;
-	uint8_t key[12], rec[STORE_MESSAGE_REC_LEN];
-	MDB_val k = { sizeof(key), key }, v;
-	uint32_t flags;
+	struct store_message old, m;
 	int rc;
 
-	store_message_key(key, mb->id, uid);
-	rc = mdb_get(txn, s->dbi[DB_MESSAGES], &k, &v);
-	if (rc == MDB_NOTFOUND)
+	rc = store_msg_get(s, txn, mb->id, uid, &old);
+	if (rc == STORE_ENOTFOUND)
 		return 0;
 	if (rc != 0)
-		return store_lmdb_error(rc);
-	if ((rc = store_message_decode(&k, &v, &m)) != 0)
 		return rc;
-	flags = ((m.flags & ~req->clear) | req->set) & STORE_FLAGS_MASK;
-	if (flags == m.flags)
+	m = old;
+	m.flags = ((old.flags & ~req->clear) | req->set) & STORE_FLAGS_MASK;
+	if (m.flags == old.flags)
 		return 0;
-	count_flags(mb, m.flags, -1);
-	count_flags(mb, flags, 1);
-	m.flags = flags;
-	m.modseq = ++mb->highestmodseq;
-	store_message_encode(&m, rec);
-	v.mv_size = sizeof(rec);
-	v.mv_data = rec;
 	*changed = 1;
-	return store_lmdb_error(mdb_put(txn, s->dbi[DB_MESSAGES], &k, &v, 0));
+	return store_msg_update(s, txn, mb, &old, &m, 1);
 }
 
 static int
@@ -82,34 +62,15 @@ expunge_one(struct store *s, MDB_txn *txn, struct store_mailbox *mb,
     uint32_t uid, int *changed)
 {
 	struct store_message m;
-	uint8_t key[12], ekey[16], uidval[4];
-	MDB_val k = { sizeof(key), key }, v;
 	int rc;
 
-	store_message_key(key, mb->id, uid);
-	rc = mdb_get(txn, s->dbi[DB_MESSAGES], &k, &v);
-	if (rc == MDB_NOTFOUND)
+	rc = store_msg_get(s, txn, mb->id, uid, &m);
+	if (rc == STORE_ENOTFOUND)
 		return 0;
 	if (rc != 0)
-		return store_lmdb_error(rc);
-	if ((rc = store_message_decode(&k, &v, &m)) != 0)
 		return rc;
-	if ((rc = mdb_del(txn, s->dbi[DB_MESSAGES], &k, NULL)) != 0)
-		return store_lmdb_error(rc);
-	if ((rc = store_blob_unref(s, txn, m.blob_id)) != 0)
-		return rc;
-	mb->messages--;
-	mb->size -= m.size;
-	count_flags(mb, m.flags, -1);
-	store_put_be64(ekey, mb->id);
-	store_put_be64(ekey + 8, ++mb->highestmodseq);
-	store_put_le32(uidval, uid);
-	k.mv_size = sizeof(ekey);
-	k.mv_data = ekey;
-	v.mv_size = sizeof(uidval);
-	v.mv_data = uidval;
 	*changed = 1;
-	return store_lmdb_error(mdb_put(txn, s->dbi[DB_EXPUNGES], &k, &v, 0));
+	return store_msg_remove(s, txn, mb, &m, 1);
 }
 
 static int

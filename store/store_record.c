@@ -7,16 +7,19 @@
  * binary does not understand is reported as corruption instead of being
  * misread. It does not touch LMDB beyond reading MDB_val sizes.
  *
- * Mailbox record, layout 2 (schema v2), 48 bytes, integers LE:
- *   0 u8 version (2)  1 u8 special_use  2 u8 flags (bit 0 subscribed)
+ * Mailbox record, layout 2 (schema v2 and v3), 48 bytes, integers LE:
+ *   0 u8 version (2)  1 u8 special_use  2 u8 flags (bit 0: subscribed in
+ *   v2; always 0 since v3, where the subscriptions DB says it)
  *   3 u8 reserved     4 u32 uidvalidity 8 u32 uidnext  12 u32 messages
  *   16 u32 unseen     20 u32 recent     24 u64 id      32 u64 highestmodseq
  *   40 u64 size
  * (layout 1, schema v1, is decoded only by the migration in store_schema.c)
  *
- * Message record, layout 1, 40 bytes:
- *   0 u8 version (1)  1..3 reserved  4 u32 flags  8 u64 blob id
- *   16 u64 size  24 i64 internaldate  32 u64 modseq
+ * Message record, layout 2 (schema v3), 48 bytes:
+ *   0 u8 version (2)  1..3 reserved  4 u32 flags  8 u64 blob id
+ *   16 u64 size  24 i64 internaldate  32 u64 modseq  40 u64 keywords
+ * (layout 1, schema v1 and v2, is the same without keywords, 40 bytes;
+ * only store_schema.c decodes it)
  *
  * User record, layout 1: 0 u8 version (1)  1..7 reserved  8 u64 user id
  *   16.. argon2id hash string (crypto_pwhash_str output, no NUL)
@@ -26,7 +29,7 @@
 #include "store_internal.h"
 
 #define MAILBOX_LAYOUT	2
-#define MESSAGE_LAYOUT	1
+#define MESSAGE_LAYOUT	2
 #define USER_LAYOUT	1
 
 void
@@ -112,7 +115,6 @@ store_mailbox_encode(const struct store_mailbox *mb,
 	memset(out, 0, STORE_MAILBOX_REC_LEN);
 	out[0] = MAILBOX_LAYOUT;
 	out[1] = (uint8_t)mb->special_use;
-	out[2] = mb->subscribed ? 1 : 0;
 	store_put_le32(out + 4, mb->uidvalidity);
 	store_put_le32(out + 8, mb->uidnext);
 	store_put_le32(out + 12, mb->messages);
@@ -140,7 +142,6 @@ store_mailbox_decode(const MDB_val *key, const MDB_val *val,
 	memcpy(mb->name, k + 8, namelen);
 	mb->name[namelen] = '\0';
 	mb->special_use = p[1];
-	mb->subscribed = p[2] & 1;
 	mb->uidvalidity = store_get_le32(p + 4);
 	mb->uidnext = store_get_le32(p + 8);
 	mb->messages = store_get_le32(p + 12);
@@ -163,6 +164,7 @@ store_message_encode(const struct store_message *m,
 	store_put_le64(out + 16, m->size);
 	store_put_le64(out + 24, (uint64_t)m->internaldate);
 	store_put_le64(out + 32, m->modseq);
+	store_put_le64(out + 40, m->keywords);
 }
 
 /* Decode a messages entry; the uid comes from the key. */
@@ -181,6 +183,7 @@ store_message_decode(const MDB_val *key, const MDB_val *val,
 	m->size = store_get_le64(p + 16);
 	m->internaldate = (int64_t)store_get_le64(p + 24);
 	m->modseq = store_get_le64(p + 32);
+	m->keywords = store_get_le64(p + 40);
 	return 0;
 }
 

@@ -14,6 +14,9 @@
  *   v1  initial layout; mailbox record layout 1 without unseen and size.
  *   v2  adds the expunges DB (mailbox id, modseq) -> uid for QRESYNC and
  *       the unseen and size counters (mailbox record layout 2).
+ *   v3  IMAP: keywords per message (message record layout 2) with a
+ *       keyword table per mailbox, the MODSEQ index, subscriptions by
+ *       name (moved out of the mailbox record) and the blob cache.
  */
 #include <string.h>
 
@@ -33,6 +36,10 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_EXPUNGES] = "expunges",
 	[DB_BLOBS] = "blobs",
 	[DB_BLOB_REFS] = "blob_refs",
+	[DB_MODSEQS] = "modseqs",
+	[DB_KEYWORDS] = "keywords",
+	[DB_SUBSCRIPTIONS] = "subscriptions",
+	[DB_BLOB_CACHE] = "blob_cache",
 };
 
 /* The schema version that introduced each DB. */
@@ -40,10 +47,12 @@ static const int db_since[DB_COUNT] = {
 	[DB_META] = 1, [DB_DOMAINS] = 1, [DB_USERS] = 1, [DB_USERS_BY_ID] = 1,
 	[DB_ALIASES] = 1, [DB_MAILBOXES] = 1, [DB_MAILBOX_IDS] = 1,
 	[DB_MESSAGES] = 1, [DB_EXPUNGES] = 2, [DB_BLOBS] = 1,
-	[DB_BLOB_REFS] = 1,
+	[DB_BLOB_REFS] = 1, [DB_MODSEQS] = 3, [DB_KEYWORDS] = 3,
+	[DB_SUBSCRIPTIONS] = 3, [DB_BLOB_CACHE] = 3,
 };
 
 static int	migrate_v1_v2(struct store *s, MDB_txn *txn);
+static int	migrate_v2_v3(struct store *s, MDB_txn *txn);
 
 struct migration {
 	int		 from;
@@ -54,6 +63,8 @@ struct migration {
 /* migrations[i] takes a store from version i + 1 to i + 2. */
 static const struct migration migrations[] = {
 	{ 1, "expunge log, unseen and size counters", migrate_v1_v2 },
+	{ 2, "keywords, MODSEQ index, subscriptions, blob cache",
+	    migrate_v2_v3 },
 };
 
 static int	open_dbs(struct store *s, MDB_txn *txn, int version,
@@ -214,6 +225,29 @@ mailbox_decode_v1(const MDB_val *key, const MDB_val *val,
 	return 0;
 }
 
+/*
+ * Message record layout 1 (schema v1 and v2), 40 bytes: layout 2 without
+ * the keywords at 40.
+ */
+static int
+message_decode_v1(const MDB_val *key, const MDB_val *val,
+    struct store_message *m)
+{
+	const uint8_t *p = val->mv_data;
+
+	if (key->mv_size != 12 || val->mv_size != STORE_MESSAGE_REC_V1_LEN ||
+	    p[0] != 1)
+		return STORE_EIO;
+	memset(m, 0, sizeof(*m));
+	m->uid = store_get_be32((const uint8_t *)key->mv_data + 8);
+	m->flags = store_get_le32(p + 4);
+	m->blob_id = store_get_le64(p + 8);
+	m->size = store_get_le64(p + 16);
+	m->internaldate = (int64_t)store_get_le64(p + 24);
+	m->modseq = store_get_le64(p + 32);
+	return 0;
+}
+
 /* Recount a mailbox's counters from its messages (v1 kept only some). */
 static int
 recount(struct store *s, MDB_txn *txn, struct store_mailbox *mb)
@@ -235,7 +269,7 @@ recount(struct store *s, MDB_txn *txn, struct store_mailbox *mb)
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != 12 || store_get_be64(k.mv_data) != mb->id)
 			break;
-		if ((err = store_message_decode(&k, &v, &m)) != 0)
+		if ((err = message_decode_v1(&k, &v, &m)) != 0)
 			break;
 		mb->messages++;
 		mb->size += m.size;
@@ -277,6 +311,7 @@ migrate_v1_v2(struct store *s, MDB_txn *txn)
 		    (err = recount(s, txn, &mb)) != 0)
 			break;
 		store_mailbox_encode(&mb, rec);
+		rec[2] = mb.subscribed ? 1 : 0;	/* where v2 kept it */
 		keylen = k.mv_size;
 		memcpy(key, k.mv_data, keylen);
 		k.mv_data = key;
@@ -296,4 +331,116 @@ migrate_v1_v2(struct store *s, MDB_txn *txn)
 	if (err != 0)
 		return err;
 	return rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
+}
+
+/* ------------------------------------------------------------ v2 -> v3 */
+
+static int
+open_new_dbs(struct store *s, MDB_txn *txn)
+{
+	int i, rc;
+
+	for (i = 0; i < DB_COUNT; i++) {
+		if (db_since[i] != 3)
+			continue;
+		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+		if (rc != 0)
+			return store_lmdb_error(rc);
+	}
+	return 0;
+}
+
+/*
+ * Subscriptions leave the mailbox record: each subscribed bit becomes an
+ * entry of the subscriptions DB and is cleared (same record size, so the
+ * record is rewritten in place under the cursor).
+ */
+static int
+migrate_subscriptions(struct store *s, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct store_mailbox mb;
+	uint8_t rec[STORE_MAILBOX_REC_LEN];
+	int rc, err = 0, subscribed;
+
+	if ((rc = mdb_cursor_open(txn, s->dbi[DB_MAILBOXES], &c)) != 0)
+		return store_lmdb_error(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if ((err = store_mailbox_decode(&k, &v, &mb)) != 0)
+			break;
+		subscribed = (((const uint8_t *)v.mv_data)[2] & 1) != 0;
+		if (!subscribed)
+			continue;
+		if ((err = store_subscription_put(s, txn, mb.user_id,
+		    mb.name)) != 0)
+			break;
+		store_mailbox_encode(&mb, rec);
+		v.mv_size = sizeof(rec);
+		v.mv_data = rec;
+		if ((rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT)) != 0) {
+			err = store_lmdb_error(rc);
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	if (err != 0)
+		return err;
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
+}
+
+/* Every message record to layout 2 (no keywords yet), indexed by MODSEQ. */
+static int
+migrate_messages(struct store *s, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_val k, v, ik, iv;
+	struct store_message m;
+	uint8_t key[12], rec[STORE_MESSAGE_REC_LEN], ikey[16], uid[4];
+	int rc, err = 0;
+
+	if ((rc = mdb_cursor_open(txn, s->dbi[DB_MESSAGES], &c)) != 0)
+		return store_lmdb_error(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if ((err = message_decode_v1(&k, &v, &m)) != 0)
+			break;
+		store_modseq_key(ikey, store_get_be64(k.mv_data), m.modseq);
+		store_put_le32(uid, m.uid);
+		ik.mv_size = sizeof(ikey);
+		ik.mv_data = ikey;
+		iv.mv_size = sizeof(uid);
+		iv.mv_data = uid;
+		if ((rc = mdb_put(txn, s->dbi[DB_MODSEQS], &ik, &iv, 0)) != 0) {
+			err = store_lmdb_error(rc);
+			break;
+		}
+		memcpy(key, k.mv_data, sizeof(key));
+		store_message_encode(&m, rec);
+		k.mv_data = key;
+		v.mv_size = sizeof(rec);
+		v.mv_data = rec;
+		/* The record grows: put, then find our place again by key. */
+		if ((rc = mdb_put(txn, s->dbi[DB_MESSAGES], &k, &v, 0)) != 0 ||
+		    (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY)) != 0) {
+			err = store_lmdb_error(rc);
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	if (err != 0)
+		return err;
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
+}
+
+static int
+migrate_v2_v3(struct store *s, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = open_new_dbs(s, txn)) != 0 ||
+	    (rc = migrate_subscriptions(s, txn)) != 0)
+		return rc;
+	return migrate_messages(s, txn);
 }

@@ -149,7 +149,10 @@ user_passwd_txn(struct store *s, MDB_txn *txn, struct user_req *req)
 	return store_lmdb_error(mdb_put(txn, s->dbi[DB_USERS], &k, &v, 0));
 }
 
-/* Delete every mailbox of the user (messages, blob refs), then the user. */
+/*
+ * Delete every mailbox of the user (messages, blob refs), the user's
+ * subscriptions, then the user.
+ */
 static int
 user_del_txn(struct store *s, MDB_txn *txn, struct user_req *req)
 {
@@ -182,7 +185,7 @@ user_del_txn(struct store *s, MDB_txn *txn, struct user_req *req)
 		store_req_changed(&req->base, id, mb.id);
 	}
 	mdb_cursor_close(c);
-	if (rc != 0)
+	if (rc != 0 || (rc = store_subscriptions_drop(s, txn, id)) != 0)
 		return rc;
 	if ((rc = mdb_del(txn, s->dbi[DB_USERS], &k, NULL)) != 0)
 		return store_lmdb_error(rc);

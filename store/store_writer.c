@@ -6,8 +6,9 @@
  * request queued while it was busy, opens one write transaction, runs each
  * request in its own nested transaction (a failing request is aborted
  * alone and the others stay), commits once (one fsync for the whole
- * batch), then calls each request's done callback with its status and
- * finally the watchers of the mailboxes the batch changed. If the commit
+ * batch), then calls each request's finish hook (results into the
+ * caller's memory) and done callback with its status and finally the
+ * watchers of the mailboxes the batch changed. If the commit
  * fails, every request of the batch gets the error and nothing of the
  * batch is on disk. This file knows nothing of what a request does.
  */
@@ -69,6 +70,16 @@ store_req_changed(struct store_req *req, uint64_t user_id, uint64_t mailbox_id)
 	req->n_changes++;
 }
 
+/* Hand the final status to the request's finish hook, then to done. */
+static void
+req_complete(struct store_req *req, int status)
+{
+	if (req->finish != NULL)
+		req->finish(req, status);
+	if (req->done != NULL)
+		req->done(req->arg, status);
+}
+
 static void
 req_free(struct store_req *req)
 {
@@ -120,8 +131,7 @@ store_submit(struct store *s, struct store_req *req, store_done_fn done,
 	pthread_mutex_lock(&s->queue_lock);
 	if (s->stopping) {
 		pthread_mutex_unlock(&s->queue_lock);
-		if (done != NULL)
-			done(arg, STORE_ESHUTDOWN);
+		req_complete(req, STORE_ESHUTDOWN);
 		req_free(req);
 		return;
 	}
@@ -187,6 +197,8 @@ store_submit_wait(struct store *s, struct store_req *req)
 	/* Waiting on the writer for the writer would never return. */
 	if (store_on_writer(s)) {
 		log_error("store: a synchronous write from the writer thread");
+		req->done = NULL;
+		req_complete(req, STORE_EINVAL);
 		req_free(req);
 		return STORE_EINVAL;
 	}
@@ -288,8 +300,7 @@ run_batch(struct store *s, struct store_req *batch)
 			atomic_fetch_add(&s->commits, 1);
 	}
 	for (req = batch; req != NULL; req = req->next)
-		if (req->done != NULL)
-			req->done(req->arg, req->status);
+		req_complete(req, req->status);
 	notify_watchers(s, batch);
 	for (req = batch; req != NULL; req = next) {
 		next = req->next;

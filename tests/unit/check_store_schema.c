@@ -255,7 +255,7 @@ START_TEST(test_fresh_version)
 {
 	struct store *st = open_store(dir);
 
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 2);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
 	ck_assert_int_eq(store_schema_version(st), STORE_SCHEMA_VERSION);
 	store_close(&st);
 	ck_assert_ptr_null(st);
@@ -275,7 +275,7 @@ START_TEST(test_migrate_v1)
 
 	build_v1_store();
 	st = open_store(dir);
-	ck_assert_int_eq(store_schema_version(st), 2);
+	ck_assert_int_eq(store_schema_version(st), STORE_SCHEMA_VERSION);
 
 	/* Data and counters: recomputed where v1 had none. */
 	ck_assert_int_eq(store_user_verify(st, "old@example.org",
@@ -323,7 +323,7 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(check_problems(st), 0);
 	store_close(&st);
 
-	ck_assert_uint_eq(raw_version(), 2);
+	ck_assert_uint_eq(raw_version(), STORE_SCHEMA_VERSION);
 	ck_assert_uint_eq(raw_entries(dir, "expunges"), 1);
 	ck_assert_int_eq(raw_blob_refs(dir, 1), -1);	/* freed by expunge */
 
@@ -352,8 +352,8 @@ START_TEST(test_newer_refused)
 	ck_assert_int_eq(store_open(&st, dir, 0, err, sizeof(err)),
 	    STORE_EVERSION);
 	ck_assert_ptr_null(st);
-	ck_assert_str_eq(err, "store schema version 3 is newer than this "
-	    "posthorn (2); upgrade posthorn");
+	ck_assert_str_eq(err, "store schema version 4 is newer than this "
+	    "posthorn (3); upgrade posthorn");
 	ck_assert_uint_eq(raw_version(), STORE_SCHEMA_VERSION + 1);
 	ck_assert_uint_eq(raw_entries(dir, "domains"), 1);
 }
