@@ -95,6 +95,7 @@ struct conn {
 	int			 read_scheduled;
 	int			 in_handler;
 	int			 timeout_secs;
+	uint64_t		 flush_deadline;	/* closing: give up flushing then (ms) */
 	char			 close_reason[96];
 };
 
@@ -339,16 +340,39 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	c->in_handler--;
 }
 
+/*
+ * Closing: finish once everything queued reached the socket. After
+ * STARTTLS the bev is a TLS filter whose output moves at once into the
+ * underlying socket bev (and nothing calls us when that one drains), so
+ * both are checked, polling until NET_CLOSE_FLUSH_SECS are over.
+ */
+static void
+conn_close_if_flushed(struct conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	struct timeval poll = { 0, 10 * 1000 };
+
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) != 0)
+		return;		/* conn_write_cb calls again */
+	if (c->abort_now || under == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(under)) == 0 ||
+	    time_monotonic_ms() >= c->flush_deadline) {
+		conn_finish(c);
+		return;
+	}
+	event_add(c->deferred_ev, &poll);
+}
+
 static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
+	(void)bev;
 	if (c->finished)
 		return;
 	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			conn_finish(c);
+		conn_close_if_flushed(c);
 		return;
 	}
 	if (c->handler->on_drain != NULL) {
@@ -418,9 +442,10 @@ conn_deferred_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->finished)
 		return;
 	if (c->closing) {
-		if (c->abort_now ||
-		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		if (c->abort_now)
 			conn_finish(c);
+		else
+			conn_close_if_flushed(c);
 		return;
 	}
 	if (c->read_scheduled) {
@@ -459,6 +484,7 @@ conn_start_close(struct conn *c, const char *reason, int now)
 	}
 	c->closing = 1;
 	c->abort_now = now;
+	c->flush_deadline = time_monotonic_ms() + NET_CLOSE_FLUSH_SECS * 1000;
 	str_copy(c->close_reason, reason, sizeof(c->close_reason));
 	bufferevent_disable(c->bev, EV_READ);
 	if (!now) {
