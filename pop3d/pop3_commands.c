@@ -4,7 +4,7 @@
  *
  * The dispatcher checks the keyword, the state and the argument count from
  * the table, so handlers never re-check them. Handlers that wait for other
- * threads live in their own files: USER/PASS in pop3_auth.c, RETR/TOP
+ * threads live in their own files: USER/PASS/AUTH in pop3_auth.c, RETR/TOP
  * bodies in pop3_retr.c, QUIT's UPDATE state in pop3_update.c.
  */
 #include "config.h"
@@ -19,6 +19,7 @@
 #include "pop3_parse.h"
 #include "pop3_session.h"
 #include "server.h"
+#include "tls.h"
 
 #define ST_AUTH		(1u << POP3_STATE_AUTHORIZATION)
 #define ST_TRANS	(1u << POP3_STATE_TRANSACTION)
@@ -35,6 +36,7 @@ struct pop3_command {
 
 static void	pop3_cmd_quit(struct pop3_session *, const struct pop3_request *);
 static void	pop3_cmd_capa(struct pop3_session *, const struct pop3_request *);
+static void	pop3_cmd_stls(struct pop3_session *, const struct pop3_request *);
 static void	pop3_cmd_stat(struct pop3_session *, const struct pop3_request *);
 static void	pop3_cmd_list(struct pop3_session *, const struct pop3_request *);
 static void	pop3_cmd_uidl(struct pop3_session *, const struct pop3_request *);
@@ -49,6 +51,8 @@ static struct pop3_message *pop3_message_arg(struct pop3_session *s,
 static const struct pop3_command pop3_commands[] = {
 	{ "USER", ST_AUTH,		1, 1, pop3_cmd_user },
 	{ "PASS", ST_AUTH,		1, 1, pop3_cmd_pass },
+	{ "AUTH", ST_AUTH,		0, 2, pop3_cmd_auth },
+	{ "STLS", ST_AUTH,		0, 0, pop3_cmd_stls },
 	{ "QUIT", ST_AUTH | ST_TRANS,	0, 0, pop3_cmd_quit },
 	{ "CAPA", ST_AUTH | ST_TRANS,	0, 0, pop3_cmd_capa },
 	{ "STAT", ST_TRANS,		0, 0, pop3_cmd_stat },
@@ -150,11 +154,35 @@ pop3_cmd_capa(struct pop3_session *s, const struct pop3_request *req)
 	pop3_ml_line(s, "RESP-CODES");
 	pop3_ml_line(s, "PIPELINING");
 	pop3_ml_line(s, "AUTH-RESP-CODE");
-	if (s->state == POP3_STATE_AUTHORIZATION &&
-	    server_plaintext_auth_allowed(s->conn))
-		pop3_ml_line(s, "USER");
+	if (s->state == POP3_STATE_AUTHORIZATION) {
+		/* RFC 2595 4: STLS only while it can still be used. */
+		if (!conn_is_tls(s->conn) && tls_available())
+			pop3_ml_line(s, "STLS");
+		/* Before TLS these would only invite a refused password. */
+		if (server_plaintext_auth_allowed(s->conn)) {
+			pop3_ml_line(s, "USER");
+			pop3_ml_line(s, "SASL %s", pop3_sasl_mechanisms);
+		}
+	}
 	pop3_ml_line(s, "IMPLEMENTATION Posthorn");
 	pop3_ml_end(s);
+}
+
+/* RFC 2595 4: STLS, in AUTHORIZATION only (the table sees to that). */
+static void
+pop3_cmd_stls(struct pop3_session *s, const struct pop3_request *req)
+{
+	(void)req;
+	if (conn_is_tls(s->conn)) {
+		pop3_err(s, "Command not permitted when TLS active.");
+		return;
+	}
+	if (!tls_available()) {
+		pop3_err(s, "TLS is not available on this server.");
+		return;
+	}
+	pop3_ok(s, "Begin TLS negotiation now.");
+	pop3_session_starttls(s);
 }
 
 static void

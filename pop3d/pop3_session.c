@@ -190,6 +190,30 @@ pop3_session_unblock(struct pop3_session *s, unsigned flag)
 	conn_schedule_read(s->conn);
 }
 
+/* --------------------------------------------------------------- TLS */
+
+void
+pop3_session_starttls(struct pop3_session *s)
+{
+	if (conn_starttls(s->conn) < 0) {
+		/* The client got +OK and starts a handshake we cannot answer. */
+		log_warn("pop3: conn=%llu STLS: cannot start TLS",
+		    (unsigned long long)s->id);
+		pop3_session_close(s, "STLS failed");
+		return;
+	}
+	/*
+	 * RFC 2595 4: forget what the client said before TLS. conn_starttls()
+	 * already dropped any plaintext pipelined after STLS (CVE-2011-0411),
+	 * so the input buffer is empty and the command loop waits for lines
+	 * that arrive through TLS.
+	 */
+	s->flags &= ~(POP3_F_HAVE_USER | POP3_F_SASL);
+	explicit_bzero(s->user, sizeof(s->user));
+	log_debug("pop3: conn=%llu STLS: TLS handshake started",
+	    (unsigned long long)s->id);
+}
+
 /* ------------------------------------------------------------- login */
 
 void
@@ -268,12 +292,16 @@ pop3_on_open(struct conn *c, void *listener_arg)
 	pop3_ok(s, "Posthorn POP3 ready");
 }
 
-/* Take and dispatch every complete command line that is buffered. */
+/*
+ * Take and dispatch every complete command line that is buffered. A line
+ * that answers AUTH's "+ " is a SASL response, not a command, and may be
+ * longer (POP3_SASL_LINE_MAX).
+ */
 static void
 pop3_session_process(struct pop3_session *s)
 {
-	char line[POP3_LINE_MAX - 1];
-	size_t len;
+	char line[POP3_SASL_LINE_MAX];
+	size_t len, size;
 	int r;
 
 	for (;;) {
@@ -290,16 +318,21 @@ pop3_session_process(struct pop3_session *s)
 			pop3_session_block(s, POP3_F_DRAINING);
 			continue;
 		}
-		r = linereader_get(conn_input(s->conn), line, sizeof(line),
-		    &len, &s->skipping);
+		size = (s->flags & POP3_F_SASL) ? sizeof(line) : POP3_LINE_MAX - 1;
+		r = linereader_get(conn_input(s->conn), line, size, &len,
+		    &s->skipping);
 		if (r == LINE_NEED_MORE)
 			return;
 		if (r == LINE_TOO_LONG) {
+			s->flags &= ~POP3_F_SASL;
 			if (pop3_bad_command(s, "Line too long.") < 0)
 				return;
 			continue;
 		}
-		pop3_command_dispatch(s, line, len);
+		if (s->flags & POP3_F_SASL)
+			pop3_auth_continue(s, line, len);
+		else
+			pop3_command_dispatch(s, line, len);
 		explicit_bzero(line, len);	/* it may have held a password */
 	}
 }

@@ -33,6 +33,7 @@ enum pop3_state {
 #define POP3_F_LOCKED		0x08	/* holds the maildrop lock of account.id */
 #define POP3_F_CLOSING		0x10	/* conn_close() was called: send nothing more */
 #define POP3_F_HAVE_USER	0x20	/* USER was accepted; PASS may follow (RFC 1939 7) */
+#define POP3_F_SASL		0x40	/* AUTH sent "+ ": the next line is a SASL response */
 #define POP3_F_BLOCKED		(POP3_F_BUSY | POP3_F_STREAMING | POP3_F_DRAINING)
 
 /*
@@ -42,6 +43,11 @@ enum pop3_state {
 #define POP3_OUTPUT_HIGH	(256 * 1024)
 /* Input a client may queue while we are busy before we stop reading. */
 #define POP3_INPUT_BLOCKED_MAX	(16 * 1024)
+/*
+ * A SASL response line (RFC 5034 4: the 255-octet command limit does not
+ * apply to it): room for a PLAIN response with a long name and password.
+ */
+#define POP3_SASL_LINE_MAX	4096
 /* Failed logins on one connection before it is closed. */
 #define POP3_MAX_AUTH_FAILURES	3
 /* Delay before answering a failed login (slows password guessing). */
@@ -88,6 +94,12 @@ void	 pop3_session_close(struct pop3_session *s, const char *reason);
 /* Stop / restart taking commands (flag is one of POP3_F_BLOCKED's bits). */
 void	 pop3_session_block(struct pop3_session *s, unsigned flag);
 void	 pop3_session_unblock(struct pop3_session *s, unsigned flag);
+/*
+ * STLS (RFC 2595 4): after the caller queued "+OK", start the TLS
+ * handshake. Pipelined plaintext is discarded, and so is what the session
+ * learnt before TLS (the USER name). Closes the session when TLS cannot start.
+ */
+void	 pop3_session_starttls(struct pop3_session *s);
 /* Enter TRANSACTION for a verified user: lock and load the maildrop. */
 void	 pop3_session_login(struct pop3_session *s, const struct store_user *u);
 /* Hand \Seen for the retrieved messages to the store (fire and forget). */
@@ -97,9 +109,14 @@ void	 pop3_session_flush_seen(struct pop3_session *s);
 void	 pop3_command_dispatch(struct pop3_session *s, const char *line,
 	    size_t len);
 
-/* pop3_auth.c: USER and PASS */
+/* pop3_auth.c: USER and PASS, AUTH (RFC 5034) */
 void	 pop3_cmd_user(struct pop3_session *s, const struct pop3_request *req);
 void	 pop3_cmd_pass(struct pop3_session *s, const struct pop3_request *req);
+void	 pop3_cmd_auth(struct pop3_session *s, const struct pop3_request *req);
+/* The line that answers AUTH's "+ " (POP3_F_SASL is set). */
+void	 pop3_auth_continue(struct pop3_session *s, const char *line, size_t len);
+/* The SASL mechanisms AUTH takes, space separated ("PLAIN"), for CAPA. */
+extern const char pop3_sasl_mechanisms[];
 
 /* pop3_retr.c: RETR and TOP bodies, with backpressure */
 void	 pop3_retr_start(struct pop3_session *s, struct pop3_message *m,
