@@ -149,9 +149,12 @@ struct imap_selected {
 	/* The mailbox's keyword table (store_keyword_list) as last told in FLAGS. */
 	char			 keywords[STORE_KEYWORDS_MAX][STORE_KEYWORD_LEN];
 	int			 n_keywords;
+	int			 n_keywords_told;	/* in the last FLAGS response */
 
 	uint64_t		 watch;		/* store_watch_add handle, 0 = none */
+	void			*watch_ctx;	/* imap_sync.c's watcher state */
 	int			 claiming;	/* a store_recent_claim is in flight */
+	int			 recent_dirty;	/* \Recent was claimed since the last RECENT */
 };
 
 struct imap_cmd;
@@ -178,7 +181,7 @@ struct imap_session {
 	int			 (*line_handler)(struct imap_session *s,
 				    const char *line, size_t len);
 	int			 notified;	/* a watcher reported a change */
-	uint64_t		 idle_keepalive_ms;
+	unsigned		 idle_gen;	/* tells a stale keepalive timer from the current IDLE */
 };
 
 #define IMAP_SF_CLOSING		0x01	/* conn_close() called: nothing more to send */
@@ -234,6 +237,7 @@ int	 cmd_noop(struct imap_cmd *cmd);	/* NOOP and CHECK */
 int	 cmd_logout(struct imap_cmd *cmd);
 int	 cmd_id(struct imap_cmd *cmd);
 int	 cmd_enable(struct imap_cmd *cmd);
+int	 cmd_starttls(struct imap_cmd *cmd);
 int	 cmd_login(struct imap_cmd *cmd);
 int	 cmd_authenticate(struct imap_cmd *cmd);
 int	 cmd_namespace(struct imap_cmd *cmd);
@@ -334,12 +338,17 @@ void	 imap_sync(struct imap_session *s, unsigned flags);
 struct imap_view_msg *imap_view_find_uid(struct imap_selected *sel,
 	    uint32_t uid, uint32_t *msn_r);
 /*
- * Keyword names by bit for flags rendering / STORE; refreshes
- * sel->keywords from the store when a bit is beyond what is known. Returns
- * the bit of name (case-insensitive), or -1 when the mailbox has no such
- * keyword yet.
+ * Keywords (RFC 3501 2.3.2) of the selected mailbox: bit i of a message's
+ * keywords is sel->keywords[i]. imap_keyword_index: the bit of name
+ * (case-insensitive; reloads the table once when unknown), or -1 when the
+ * mailbox has no such keyword yet. imap_keywords_load: reload the names
+ * only (safe in the middle of a response line). imap_keywords_refresh:
+ * reload and, when keywords were added, send FLAGS and PERMANENTFLAGS
+ * (call between response lines, e.g. after STORE added a keyword and
+ * before its FETCH responses).
  */
 int	 imap_keyword_index(struct imap_session *s, const char *name);
+void	 imap_keywords_load(struct imap_session *s);
 void	 imap_keywords_refresh(struct imap_session *s);
 /* A STORE_FLAG_* bit for "\Seen" etc. (case-insensitive), 0 if none. */
 uint32_t imap_flag_from_name(const char *name);
