@@ -108,7 +108,7 @@ int	 imap_fetch_parse_item(const char *s, size_t len,
 void	 imap_fetch_item_free(struct imap_fetch_item *it);
 
 /*
- * Apply the partial <offset.count> of it to data[0..len): *off_r/*len_r
+ * Apply the partial <offset.count> of it to data[0..len): *off_r and *len_r
  * select the bytes to send (clipped; empty when offset is past the end).
  */
 void	 imap_fetch_partial(const struct imap_fetch_item *it, size_t len,
