@@ -82,6 +82,10 @@ static const struct config_key config_keys[] = {
 	INT("pop3_timeout", pop3_timeout, 1, 86400),
 	INT("pop3_max_errors", pop3_max_errors, 1, 1000),
 	INT("imap_timeout", imap_timeout, 1, 86400),
+	INT("auth_fail_threshold", auth_fail_threshold, 0, 1000),
+	INT("auth_lockout", auth_lockout, 1, 86400),
+	INT("auth_cache_ttl", auth_cache_ttl, 0, 3600),
+	{ "submission_hide_ip", CT_BOOL, offsetof(struct config, submission_hide_ip), 0, 0, 1, 0 },
 };
 
 static const char *const listen_keys[LISTEN_KIND_COUNT] = {
@@ -115,6 +119,9 @@ config_defaults(struct config *cfg)
 	cfg->pop3_timeout = 600;	/* RFC 1939 section 3 */
 	cfg->pop3_max_errors = 10;
 	cfg->imap_timeout = 1800;	/* RFC 3501 5.4 */
+	cfg->auth_fail_threshold = 5;	/* per address; accounts: twice that */
+	cfg->auth_lockout = 60;		/* 1 min, doubling up to 1 h */
+	cfg->auth_cache_ttl = 60;
 }
 
 static int

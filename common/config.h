@@ -75,6 +75,12 @@ struct config {
 
 	/* IMAP limits */
 	int		 imap_timeout;		/* idle seconds (RFC 3501: >= 30 min) */
+
+	/* Authentication (auth/auth.h) */
+	int		 auth_fail_threshold;	/* failures per address before a lock; 0 = off */
+	int		 auth_lockout;		/* first lock, seconds; doubles on relapse */
+	int		 auth_cache_ttl;	/* seconds a verified login is cached; 0 = off */
+	int		 submission_hide_ip;	/* 1 = no client address in submission Received */
 };
 
 /* Fill cfg with the defaults (no listeners, data_dir "/var/lib/posthorn"). */

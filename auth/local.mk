@@ -1,0 +1,17 @@
+# auth/local.mk: authentication shared by SMTP, POP3 and IMAP (libauth.a):
+# SASL PLAIN/LOGIN, brute-force throttle, credentials cache, verification.
+noinst_LIBRARIES += auth/libauth.a
+auth_libauth_a_SOURCES = auth/auth.h \
+	auth/auth_sasl.c \
+	auth/auth_table.c auth/auth_table.h \
+	auth/auth_throttle.c \
+	auth/auth_cache.c \
+	auth/auth_verify.c
+auth_libauth_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/auth
+
+check_PROGRAMS += tests/unit/check_auth
+TESTS += tests/unit/check_auth
+tests_unit_check_auth_SOURCES = tests/unit/check_auth.c
+tests_unit_check_auth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/auth
+tests_unit_check_auth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_auth_LDADD = auth/libauth.a store/libstore.a $(UNIT_COMMON_LIBS)
