@@ -43,6 +43,7 @@ int	 cli_alias(struct cli *cli, int argc, char **argv);
 int	 cli_mailbox(struct cli *cli, int argc, char **argv);
 int	 cli_deliver(struct cli *cli, int argc, char **argv);
 int	 cli_check(struct cli *cli, int argc, char **argv);
+int	 cli_cert(struct cli *cli, int argc, char **argv);
 
 /* ---- cli_common.c ---- */
 

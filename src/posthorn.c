@@ -6,7 +6,7 @@
  * It opens the same config and LMDB store as posthornd and may run while
  * the daemon does. Exit status: 0 on success, 1 on a user error with a
  * one-line message on stderr, 75 from `deliver` on a temporary failure.
- * The names cert, dkim, dns and queue are reserved for later commands.
+ * The names dkim, dns and queue are reserved for later commands.
  */
 #include "config.h"
 
@@ -32,6 +32,7 @@ static const struct cli_command {
 	{ "mailbox",	cli_mailbox },
 	{ "deliver",	cli_deliver },
 	{ "check",	cli_check },
+	{ "cert",	cli_cert },
 };
 
 static const char usage_text[] =
@@ -56,6 +57,9 @@ static const char usage_text[] =
 "  deliver [-f SENDER] ADDRESS... < MESSAGE\n"
 "                                store a message from stdin (like an MDA)\n"
 "  check                         validate the config and the store\n"
+"  cert selfsigned HOSTNAME [--days N] [--rsa] [--force]\n"
+"                                write a self-signed certificate and key to\n"
+"                                tls_cert and tls_key\n"
 "  help                          this text\n"
 "\n"
 "Exit status: 0 success, 1 error, 75 temporary failure (deliver).\n";
