@@ -22,3 +22,13 @@ tests_unit_check_store_SOURCES = tests/unit/check_store.c \
 tests_unit_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_store_LDADD = store/libstore.a common/libcommon.a \
 	$(DEPS_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/check_store_imap
+TESTS += tests/unit/check_store_imap
+tests_unit_check_store_imap_SOURCES = tests/unit/check_store_imap.c \
+	tests/unit/check_store_imap.h tests/unit/check_store_imap_msg.c \
+	tests/unit/check_store_imap_mbox.c tests/unit/check_store_util.c \
+	tests/unit/check_store_util.h
+tests_unit_check_store_imap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_store_imap_LDADD = store/libstore.a common/libcommon.a \
+	$(DEPS_LIBS) $(CHECK_LIBS)

@@ -150,8 +150,9 @@ rename_tree(struct store *s, MDB_txn *txn, struct rename_req *req)
 	size_t i, olen = strlen(req->old_name);
 	int rc;
 
-	if (strcmp(req->new_name, "INBOX") == 0)
-		return STORE_EEXIST;		/* INBOX always exists */
+	if (strcmp(req->new_name, "INBOX") == 0 ||
+	    strcmp(req->new_name, req->old_name) == 0)
+		return STORE_EEXIST;		/* the target exists */
 	if (strncmp(req->new_name, req->old_name, olen) == 0 &&
 	    req->new_name[olen] == '/')
 		return STORE_EINVAL;		/* into its own subtree */
