@@ -4,9 +4,10 @@
  * config edit.
  *
  * It loads the config (line-numbered errors), checks every listen address,
- * the TLS files, the privilege-drop user and data_dir, then opens the store
- * (which migrates an older schema and refuses a newer one) and runs the
- * store's consistency check. Each finding is one line on stderr; what is
+ * the TLS certificate and key (loaded as the daemon loads them, so a key
+ * that does not match shows), the privilege-drop user and data_dir, then
+ * opens the store (which migrates an older schema and refuses a newer one)
+ * and runs the store's consistency check. Each finding is one line on stderr; what is
  * fine is reported on stdout. It changes nothing: it does not create a
  * missing data_dir, and it does not try to bind the ports (the daemon may
  * be running and holding them).
@@ -23,6 +24,7 @@
 
 #include "cli.h"
 #include "store.h"
+#include "tls.h"
 #include "util.h"
 
 struct check {
@@ -109,6 +111,8 @@ static void
 check_tls(struct check *ck)
 {
 	const struct config *cfg = &ck->cli->cfg;
+	char err[512];
+	int before;
 
 	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
 		check_problem(ck, "tls_cert and tls_key must be set together");
@@ -116,8 +120,17 @@ check_tls(struct check *ck)
 	}
 	if (cfg->tls_cert[0] == '\0')
 		return;
+	before = ck->problems;
 	check_pem_file(ck, "tls_cert", cfg->tls_cert);
 	check_pem_file(ck, "tls_key", cfg->tls_key);
+	if (ck->problems != before)
+		return;
+	/* Load them as the daemon will: a key that does not match shows here. */
+	if (tls_load(cfg->tls_cert, cfg->tls_key, err, sizeof(err)) == -1)
+		check_problem(ck, "tls: %s", err);
+	else
+		printf("tls: certificate and key load and match\n");
+	tls_free();
 }
 
 static void

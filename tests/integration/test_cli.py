@@ -93,8 +93,11 @@ class Usage(CliCase):
 
     def test_unknown_and_reserved_commands(self):
         self.fails("frobnicate", contains='unknown command "frobnicate"')
+        # Reserved for later issues: either not there yet or the real thing.
+        helptext = self.srv.cli("help").stdout
         for reserved in ("cert", "dkim", "dns", "queue"):
-            self.fails(reserved, contains="unknown command")
+            if "\n  %s " % reserved not in helptext:
+                self.fails(reserved, contains="unknown command")
 
     def test_bad_arguments(self):
         self.fails("domain", contains="usage: posthorn domain")
@@ -365,6 +368,28 @@ class Check(CliCase):
         self.assertIn("tls_cert %s" % os.path.join(self.srv.tmp, "none.pem"),
                       r.stderr)
         self.assertIn("2 problems found", r.stderr)
+
+    def make_cert(self, name):
+        cert = os.path.join(self.srv.tmp, name + ".crt")
+        key = os.path.join(self.srv.tmp, name + ".key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                        "-subj", "/CN=%s.test" % name, "-keyout", key,
+                        "-out", cert], check=True, capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=60)
+        return cert, key
+
+    def test_tls_pair_loaded_like_the_daemon(self):
+        cert1, key1 = self.make_cert("one")
+        cert2, key2 = self.make_cert("two")
+        self.srv.write_config(tls_cert=cert1, tls_key=key1)
+        r = self.srv.cli("check")
+        self.assertIn("certificate and key load and match", r.stdout)
+        self.srv.write_config(tls_cert=cert1, tls_key=key2)
+        r = self.srv.cli("check", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("posthorn: check: tls: ", r.stderr)
+        self.assertIn("1 problem found", r.stderr)
 
     def test_shipped_example_config_parses(self):
         src = os.path.join(harness.SRCDIR, "etc", "posthorn.conf")
