@@ -9,9 +9,9 @@ pop3d_libpop3d_a_SOURCES = pop3d/pop3d.h \
 	pop3d/pop3_output.c pop3d/pop3_output.h \
 	pop3d/pop3_parse.c pop3d/pop3_parse.h \
 	pop3d/pop3_retr.c \
-	pop3d/pop3_sasl.c pop3d/pop3_sasl.h \
 	pop3d/pop3_session.c pop3d/pop3_session.h \
 	pop3d/pop3_update.c
+pop3d_libpop3d_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/auth
 
 # Unit tests: the parser, the byte-stuffer, UIDLs and the lock set (pure
 # parts only; sessions are tested over real sockets in test_pop3.py).

@@ -1,54 +1,38 @@
 /*
  * pop3_auth.c: logging in: USER and PASS (RFC 1939 section 7) and AUTH
- * with SASL PLAIN (RFC 5034, RFC 4616), with RFC 2449/3206 response codes.
+ * (RFC 5034) with the SASL mechanisms of auth/ (PLAIN, LOGIN), with the
+ * response codes of RFC 2449 and RFC 3206.
  *
- * Both paths end in one password check. It is argon2id
- * (store_user_verify), deliberately slow, so it runs on a worker thread;
- * the session stops reading until the answer is back on its loop. A failed
- * login is answered after a delay, and a few of them close the connection.
- * Passwords are refused before TLS unless plaintext_auth allows them
- * (server_plaintext_auth_allowed). This file does not open the maildrop;
- * that is pop3_session_login().
+ * Both paths end in auth_verify_async(): the brute-force throttle, the
+ * credentials cache, argon2id on a worker, the login log line and the
+ * delayed answer after a failure all live there. While it runs the session
+ * takes no commands. Passwords are refused before TLS unless plaintext_auth
+ * allows them (server_plaintext_auth_allowed). This file only speaks POP3;
+ * it does not open the maildrop (pop3_session_login()).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
+#include "auth.h"
 #include "log.h"
 #include "net.h"
 #include "pop3_parse.h"
-#include "pop3_sasl.h"
 #include "pop3_session.h"
 #include "server.h"
 #include "store.h"
 #include "util.h"
 
-/* The password buffer: a PASS argument or a decoded PLAIN password. */
-#define POP3_PASS_MAX	POP3_SASL_LINE_MAX
-
 /* RFC 2449 6.3: the mechanisms CAPA's SASL line lists. */
-const char pop3_sasl_mechanisms[] = "PLAIN";
+const char pop3_sasl_mechanisms[] = "PLAIN LOGIN";
 
-/* What travels to the worker and back; owns copies, never the session. */
-struct pop3_auth_job {
-	struct conn		*conn;		/* referenced until pop3_auth_done */
-	struct store		*store;
-	char			 user[STORE_ADDRESS_MAX];
-	char			 pass[POP3_PASS_MAX];
-	int			 result;	/* store_user_verify() */
-	struct store_user	 account;
-};
-
-static void	pop3_auth_start(struct pop3_session *s, const char *user,
-		    const char *pass);
-static void	pop3_auth_plain(struct pop3_session *s, const char *b64,
-		    size_t len);
-static void	pop3_auth_work(void *arg);
-static void	pop3_auth_done(void *arg);
+static void	pop3_auth_verify(struct pop3_session *s, const char *login,
+		    const char *password);
+static void	pop3_auth_done(struct conn *c, void *arg,
+		    enum auth_status status, const struct store_user *user);
+static void	pop3_auth_sasl_result(struct pop3_session *s, int r,
+		    const char *challenge);
+static void	pop3_auth_failed(struct pop3_session *s);
 static int	pop3_auth_check_plaintext(struct pop3_session *s);
 
 /* RFC 3206 [AUTH]: passwords in the clear only where policy allows. */
@@ -85,154 +69,133 @@ pop3_cmd_pass(struct pop3_session *s, const struct pop3_request *req)
 	s->flags &= ~POP3_F_HAVE_USER;
 	if (pop3_auth_check_plaintext(s) < 0)
 		return;
-	pop3_auth_start(s, s->user, req->argv[0]);
+	pop3_auth_verify(s, s->user, req->argv[0]);
 }
 
 /*
  * AUTH mechanism [initial-response] (RFC 5034 4). Without an initial
- * response the server sends "+ " (PLAIN has an empty challenge) and the
- * next line is the response; "=" is an empty initial response. A bare
- * "AUTH" lists the mechanisms, as older Outlook versions expect (RFC 1734
- * style; Dovecot answers it the same way).
+ * response the server sends "+ " and a challenge and the next line is the
+ * answer ("=" is an empty initial response). A bare "AUTH" lists the
+ * mechanisms, as older Outlook versions expect (the RFC 1734 form; Dovecot
+ * answers it the same way).
  */
 void
 pop3_cmd_auth(struct pop3_session *s, const struct pop3_request *req)
 {
+	const char *challenge = NULL;
+	enum auth_mech mech;
+	int r;
+
 	if (req->argc == 0) {
 		pop3_ok(s, "%s", "");
-		if (server_plaintext_auth_allowed(s->conn))
-			pop3_ml_line(s, "%s", pop3_sasl_mechanisms);
+		if (server_plaintext_auth_allowed(s->conn)) {
+			pop3_ml_line(s, "PLAIN");
+			pop3_ml_line(s, "LOGIN");
+		}
 		pop3_ml_end(s);
 		return;
 	}
-	if (strcasecmp(req->argv[0], "PLAIN") != 0) {
+	if ((mech = auth_sasl_mech(req->argv[0])) == AUTH_MECH_NONE) {
 		pop3_err(s, "Unsupported authentication mechanism.");
 		return;
 	}
 	if (pop3_auth_check_plaintext(s) < 0)
 		return;
-	if (req->argc == 2) {
-		pop3_auth_plain(s, req->argv[1], strlen(req->argv[1]));
-		return;
-	}
-	s->flags |= POP3_F_SASL;
-	/* "+" SP and an empty challenge: Thunderbird waits for exactly this. */
-	pop3_ml_line(s, "+ ");
+	r = auth_sasl_start(&s->sasl, mech, req->argc == 2 ? req->argv[1] : NULL,
+	    &challenge);
+	pop3_auth_sasl_result(s, r, challenge);
 }
 
 void
 pop3_auth_continue(struct pop3_session *s, const char *line, size_t len)
 {
-	s->flags &= ~POP3_F_SASL;
-	/* RFC 5034 4: "*" cancels, and the server MUST answer -ERR. */
-	if (len == 1 && line[0] == '*') {
-		pop3_err(s, "[AUTH] Authentication cancelled.");
-		return;
-	}
-	pop3_auth_plain(s, line, len);
-}
-
-/* A PLAIN response, from the AUTH line or from the continuation. */
-static void
-pop3_auth_plain(struct pop3_session *s, const char *b64, size_t len)
-{
-	char user[STORE_ADDRESS_MAX];
-	char pass[POP3_PASS_MAX];
+	const char *challenge = NULL;
 	int r;
 
-	r = pop3_sasl_plain_decode(b64, len, user, sizeof(user), pass,
-	    sizeof(pass));
-	if (r == POP3_SASL_BAD_BASE64 || r == POP3_SASL_BAD_MESSAGE) {
+	s->flags &= ~POP3_F_SASL;
+	r = auth_sasl_step(&s->sasl, line, len, &challenge);
+	pop3_auth_sasl_result(s, r, challenge);
+}
+
+void
+pop3_auth_abort(struct pop3_session *s)
+{
+	s->flags &= ~POP3_F_SASL;
+	auth_sasl_clear(&s->sasl);
+}
+
+/* What auth_sasl_start/step said: challenge, verify, or refuse. */
+static void
+pop3_auth_sasl_result(struct pop3_session *s, int r, const char *challenge)
+{
+	switch (r) {
+	case AUTH_SASL_CONTINUE:
+		s->flags |= POP3_F_SASL;
+		/* "+" SP challenge; PLAIN's is empty: Thunderbird waits for "+ ". */
+		pop3_ml_line(s, "+ %s", challenge != NULL ? challenge : "");
+		return;
+	case AUTH_SASL_DONE:
+		pop3_auth_verify(s, s->sasl.login, s->sasl.password);
+		auth_sasl_clear(&s->sasl);
+		return;
+	case AUTH_SASL_ECANCEL:
+		/* RFC 5034 4: "*" cancels, and the server MUST answer -ERR. */
+		pop3_err(s, "[AUTH] Authentication cancelled.");
+		break;
+	case AUTH_SASL_EAUTHZID:
+		/* Acting as someone else: no proxy logins here. */
+		pop3_err(s, "[AUTH] Invalid login.");
+		pop3_auth_failed(s);
+		break;
+	default:
 		/* RFC 5034 4: an undecodable response rejects the AUTH. */
-		pop3_bad_command(s, "Invalid SASL PLAIN response.");
-		return;
+		pop3_bad_command(s, r == AUTH_SASL_ETOOLONG ?
+		    "SASL response too long." : "Invalid SASL response.");
+		break;
 	}
-	if (r != POP3_SASL_OK) {
-		/* Acting as someone else, or a name no account can have. */
-		server_log_login("pop3", s->conn, "", 0,
-		    r == POP3_SASL_BAD_AUTHZID ? "authzid not allowed" :
-		    "response too long");
-		pop3_err(s, "[AUTH] Invalid login.");
-		if (++s->auth_failures >= POP3_MAX_AUTH_FAILURES)
-			pop3_session_close(s, "too many authentication failures");
-		return;
-	}
-	pop3_auth_start(s, user, pass);
-	explicit_bzero(user, sizeof(user));
-	explicit_bzero(pass, sizeof(pass));
+	auth_sasl_clear(&s->sasl);
 }
 
-/* Hand the name and password to a worker; the session waits. */
+/* Count a failed login on this connection; a few of them end it. */
 static void
-pop3_auth_start(struct pop3_session *s, const char *user, const char *pass)
+pop3_auth_failed(struct pop3_session *s)
 {
-	struct pop3_auth_job *job;
+	if (++s->auth_failures >= POP3_MAX_AUTH_FAILURES)
+		pop3_session_close(s, "too many authentication failures");
+}
 
-	job = xcalloc(1, sizeof(*job));
-	job->conn = s->conn;
-	job->store = s->store;
-	if (str_copy(job->user, user, sizeof(job->user)) >= sizeof(job->user) ||
-	    str_copy(job->pass, pass, sizeof(job->pass)) >= sizeof(job->pass))
-		job->pass[0] = '\0';	/* cannot match: an ordinary failed login */
-	conn_ref(s->conn);
+static void
+pop3_auth_verify(struct pop3_session *s, const char *login,
+    const char *password)
+{
 	pop3_session_block(s, POP3_F_BUSY);
-	worker_submit(conn_loop(s->conn), pop3_auth_work, pop3_auth_done, job);
+	auth_verify_async(s->store, s->conn, "pop3", login, password,
+	    pop3_auth_done, s);
 }
 
-/* On a worker thread: the slow part, and the delay after a failure. */
+/* On the session's loop; only called while the session exists (auth.h). */
 static void
-pop3_auth_work(void *arg)
+pop3_auth_done(struct conn *c, void *arg, enum auth_status status,
+    const struct store_user *user)
 {
-	struct pop3_auth_job *job = arg;
+	struct pop3_session *s = arg;
 
-	if (job->pass[0] == '\0')
-		job->result = 0;
-	else
-		job->result = store_user_verify(job->store, job->user,
-		    job->pass, &job->account);
-	explicit_bzero(job->pass, sizeof(job->pass));
-	if (job->result == 0) {
-		struct timespec ts = {
-			POP3_AUTH_FAIL_DELAY_MS / 1000,
-			(POP3_AUTH_FAIL_DELAY_MS % 1000) * 1000000L
-		};
-
-		/*
-		 * Sleeping here holds a worker, but a password check holds
-		 * one for about as long; the loop stays free either way.
-		 */
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-}
-
-/* Back on the session's loop. */
-static void
-pop3_auth_done(void *arg)
-{
-	struct pop3_auth_job *job = arg;
-	struct conn *c = job->conn;
-	struct pop3_session *s;
-
-	if (conn_is_closed(c) || (s = conn_session(c)) == NULL)
-		goto out;
-	if (job->result == 1) {
-		server_log_login("pop3", c, job->user, 1, NULL);
-		pop3_session_login(s, &job->account);
-	} else if (job->result == 0) {
-		server_log_login("pop3", c, job->user, 0, "invalid credentials");
+	(void)c;
+	switch (status) {
+	case AUTH_OK:
+		pop3_session_login(s, user);
+		break;
+	case AUTH_FAILED:
 		pop3_err(s, "[AUTH] Invalid login.");
-		if (++s->auth_failures >= POP3_MAX_AUTH_FAILURES) {
-			pop3_session_close(s, "too many authentication failures");
-			goto out;
-		}
-	} else {
-		server_log_login("pop3", c, job->user, 0, store_strerror(job->result));
+		pop3_auth_failed(s);
+		break;
+	case AUTH_THROTTLED:
+		/* RFC 3206 [SYS/TEMP]: a condition that clears with time. */
+		pop3_err(s, "[SYS/TEMP] Too many failed logins, try again later.");
+		break;
+	case AUTH_TEMPFAIL:
 		pop3_err(s, "[SYS/TEMP] Temporary authentication failure, try again later.");
+		break;
 	}
 	pop3_session_unblock(s, POP3_F_BUSY);
-out:
-	explicit_bzero(job, sizeof(*job));
-	free(job);
-	conn_unref(c);
 }

@@ -208,8 +208,9 @@ pop3_session_starttls(struct pop3_session *s)
 	 * so the input buffer is empty and the command loop waits for lines
 	 * that arrive through TLS.
 	 */
-	s->flags &= ~(POP3_F_HAVE_USER | POP3_F_SASL);
+	s->flags &= ~POP3_F_HAVE_USER;
 	explicit_bzero(s->user, sizeof(s->user));
+	pop3_auth_abort(s);
 	log_debug("pop3: conn=%llu STLS: TLS handshake started",
 	    (unsigned long long)s->id);
 }
@@ -324,7 +325,7 @@ pop3_session_process(struct pop3_session *s)
 		if (r == LINE_NEED_MORE)
 			return;
 		if (r == LINE_TOO_LONG) {
-			s->flags &= ~POP3_F_SASL;
+			pop3_auth_abort(s);
 			if (pop3_bad_command(s, "Line too long.") < 0)
 				return;
 			continue;
@@ -391,6 +392,7 @@ pop3_on_close(struct conn *c, const char *reason)
 		pop3_lock_release(s->account.id);
 	pop3_maildrop_free(&s->maildrop);
 	explicit_bzero(s->user, sizeof(s->user));
+	pop3_auth_abort(s);
 	free(s);
 	conn_set_session(c, NULL);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "store.h"
 
 struct conn;
@@ -43,15 +44,10 @@ enum pop3_state {
 #define POP3_OUTPUT_HIGH	(256 * 1024)
 /* Input a client may queue while we are busy before we stop reading. */
 #define POP3_INPUT_BLOCKED_MAX	(16 * 1024)
-/*
- * A SASL response line (RFC 5034 4: the 255-octet command limit does not
- * apply to it): room for a PLAIN response with a long name and password.
- */
-#define POP3_SASL_LINE_MAX	4096
+/* A SASL response line (after "+ "): longer than a command line may be. */
+#define POP3_SASL_LINE_MAX	(AUTH_BASE64_MAX + 1)
 /* Failed logins on one connection before it is closed. */
 #define POP3_MAX_AUTH_FAILURES	3
-/* Delay before answering a failed login (slows password guessing). */
-#define POP3_AUTH_FAIL_DELAY_MS	1000
 
 struct pop3_session {
 	/* permanent */
@@ -66,6 +62,8 @@ struct pop3_session {
 
 	/* AUTHORIZATION: the name given by USER, for the PASS that follows */
 	char			 user[STORE_ADDRESS_MAX];
+	/* AUTHORIZATION: an AUTH exchange waiting for the next line */
+	struct auth_sasl	 sasl;
 
 	/* TRANSACTION and UPDATE */
 	struct store_user	 account;
@@ -109,13 +107,15 @@ void	 pop3_session_flush_seen(struct pop3_session *s);
 void	 pop3_command_dispatch(struct pop3_session *s, const char *line,
 	    size_t len);
 
-/* pop3_auth.c: USER and PASS, AUTH (RFC 5034) */
+/* pop3_auth.c: USER and PASS, AUTH (RFC 5034) over auth/ */
 void	 pop3_cmd_user(struct pop3_session *s, const struct pop3_request *req);
 void	 pop3_cmd_pass(struct pop3_session *s, const struct pop3_request *req);
 void	 pop3_cmd_auth(struct pop3_session *s, const struct pop3_request *req);
 /* The line that answers AUTH's "+ " (POP3_F_SASL is set). */
 void	 pop3_auth_continue(struct pop3_session *s, const char *line, size_t len);
-/* The SASL mechanisms AUTH takes, space separated ("PLAIN"), for CAPA. */
+/* Drop an AUTH exchange in progress (STLS, an overlong line, the end). */
+void	 pop3_auth_abort(struct pop3_session *s);
+/* The SASL mechanisms AUTH takes, space separated, for CAPA. */
 extern const char pop3_sasl_mechanisms[];
 
 /* pop3_retr.c: RETR and TOP bodies, with backpressure */
