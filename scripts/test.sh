@@ -27,7 +27,7 @@ export DEBIAN_FRONTEND=noninteractive
 # Everything `make check`, the sanitizer build and the fuzzers use.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 liblmdb-dev libsodium-dev libssl-dev libevent-dev check python3
-clang libclang-rt-14-dev swaks curl fetchmail valgrind lmdb-utils
+clang libclang-rt-14-dev swaks curl fetchmail isync valgrind lmdb-utils
 procps iproute2 ca-certificates openssl"
 
 FAILED=()
