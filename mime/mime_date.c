@@ -70,7 +70,7 @@ month_of(const char *w)
 	return 0;
 }
 
-/* RFC 5322 4.3 obs-zone; military zones are "-0000" (unknown). */
+/* RFC 5322 4.3 obs-zone. */
 static int
 named_zone(const char *w, int *min_r)
 {
@@ -90,11 +90,10 @@ named_zone(const char *w, int *min_r)
 			return 0;
 		}
 	}
-	if (w[0] != '\0' && w[1] == '\0' && w[0] != 'j') {
-		*min_r = 0;
-		return 0;
-	}
-	return -1;
+	/* 4.3: military and other alphabetic zones are "-0000" (unknown);
+	 * the time is still worth having */
+	*min_r = 0;
+	return 0;
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */

@@ -127,6 +127,8 @@ raw_param_cmp(const void *a, const void *b)
 		return c;
 	if (x->continued != y->continued)
 		return x->continued - y->continued;
+	if (!x->continued && x->extended != y->extended)
+		return x->extended - y->extended;
 	if (x->section != y->section)
 		return x->section < y->section ? -1 : 1;
 	return x->order < y->order ? -1 : (x->order > y->order);
@@ -217,9 +219,11 @@ merge_params(struct raw_param *raw, size_t nraw, struct mime_param **params_r,
 	for (i = 0; i < nraw; i = j) {
 		unsigned int first = raw[i].order;
 
-		/* a run: same base name and same "continued" kind */
+		/* a run: same base name, both continuations or both the
+		 * same plain kind ("name" and "name*" differ) */
 		for (j = i + 1; j < nraw && strcasecmp(raw[j].name,
-		    raw[i].name) == 0 && raw[j].continued == raw[i].continued;
+		    raw[i].name) == 0 && raw[j].continued == raw[i].continued &&
+		    (raw[i].continued || raw[j].extended == raw[i].extended);
 		    j++) {
 			if (raw[j].order < first)
 				first = raw[j].order;

@@ -13,32 +13,32 @@
 #include "mime.h"
 #include "mime_internal.h"
 
-/* Parse one part number; strict: 1..MIME_MAX_PARTS, no leading zero. */
+/* Parse one part number: RFC 3501 nz-number (1..4294967295). */
 static int
-parse_number(const char **sp, unsigned int *n_r)
+parse_number(const char **sp, uint32_t *n_r)
 {
 	const char *s = *sp;
-	unsigned long n = 0;
+	uint64_t n = 0;
 
 	if (*s < '1' || *s > '9')
 		return -1;
 	while (*s >= '0' && *s <= '9') {
-		n = n * 10 + (unsigned long)(*s - '0');
-		if (n > MIME_MAX_PARTS)
+		n = n * 10 + (uint64_t)(*s - '0');
+		if (n > UINT32_MAX)
 			return -1;
 		s++;
 	}
 	*sp = s;
-	*n_r = (unsigned int)n;
+	*n_r = (uint32_t)n;
 	return 0;
 }
 
 /* One step down from part by number n (Dovecot's and RFC 3501's rules). */
 static const struct mime_part *
-step(const struct mime_part *part, unsigned int n)
+step(const struct mime_part *part, uint32_t n)
 {
 	const struct mime_part *c;
-	unsigned int i;
+	uint32_t i;
 
 	if (part->kind == MIME_KIND_MESSAGE)
 		part = part->children;	/* into the encapsulated message */
@@ -62,7 +62,7 @@ walk(const struct mime_part *root, const char **sp,
 {
 	const struct mime_part *part = root;
 	const char *s = *sp;
-	unsigned int n;
+	uint32_t n;
 
 	*nums_r = 0;
 	while (*s >= '0' && *s <= '9') {
