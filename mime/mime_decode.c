@@ -14,21 +14,23 @@
 #include "mime.h"
 #include "mime_internal.h"
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* RFC 2045 6.8 alphabet: value + 1, 0 for bytes outside it */
+static const unsigned char b64_table[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
+	['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+	['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26,
+	['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31,
+	['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+	['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41,
+	['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46,
+	['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50, ['y'] = 51,
+	['z'] = 52,
+	['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62,
+	['+'] = 63, ['/'] = 64,
+};
 
 char *
 mime_decode_base64(const char *in, size_t len, size_t *len_r)
@@ -41,10 +43,10 @@ mime_decode_base64(const char *in, size_t len, size_t *len_r)
 	for (i = 0; i < len; i++) {
 		if (in[i] == '=')
 			break;		/* padding: the data is over */
-		v = b64_value((unsigned char)in[i]);
-		if (v < 0)
+		v = b64_table[(unsigned char)in[i]];
+		if (v == 0)
 			continue;	/* line breaks and junk (6.8) */
-		acc = (acc << 6) | (uint32_t)v;
+		acc = (acc << 6) | (uint32_t)(v - 1);
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;

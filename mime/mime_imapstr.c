@@ -124,12 +124,22 @@ mime_imap_string(struct mime_buf *b, const char *s, size_t len)
 	size_t i, n;
 
 	if (imap_quotable(s, len)) {
+		mime_buf_reserve(b, len + 2);
 		mime_buf_addc(b, '"');
 		for (i = 0; i < len; i++) {
+			size_t run = 0;
+
+			/* copy plain runs at once */
+			while (i + run < len && s[i + run] != '\0' &&
+			    s[i + run] != '"' && s[i + run] != '\\')
+				run++;
+			mime_buf_add(b, s + i, run);
+			i += run;
+			if (i == len)
+				break;
 			if (s[i] == '\0')
 				continue;
-			if (s[i] == '"' || s[i] == '\\')
-				mime_buf_addc(b, '\\');
+			mime_buf_addc(b, '\\');
 			mime_buf_addc(b, s[i]);
 		}
 		mime_buf_addc(b, '"');

@@ -68,10 +68,11 @@ raw_param_split(struct raw_param *rp, char *name)
 
 /* Parse "; name=value" pairs; stops quietly at garbage. */
 static size_t
-parse_raw_params(struct mime_lex *l, struct raw_param *raw, size_t max)
+parse_raw_params(struct mime_lex *l, struct raw_param **rawp, size_t max)
 {
 	struct mime_buf name, value;
-	size_t n = 0;
+	struct raw_param *raw = NULL;
+	size_t n = 0, cap = 0;
 
 	mime_buf_init(&name);
 	mime_buf_init(&value);
@@ -83,7 +84,6 @@ parse_raw_params(struct mime_lex *l, struct raw_param *raw, size_t max)
 			/* junk between parameters: skip to the next ';' */
 			while (!mime_lex_eof(l) && *l->p != ';') {
 				if (*l->p == '"') {
-					mime_buf_init(&value);
 					(void)mime_lex_quoted(l, &value);
 					mime_buf_free(&value);
 				} else
@@ -106,6 +106,10 @@ parse_raw_params(struct mime_lex *l, struct raw_param *raw, size_t max)
 			(void)mime_lex_quoted(l, &value);
 		else if (!mime_lex_token(l, &value))
 			mime_buf_add(&value, "", 0);
+		if (n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			raw = xreallocarray(raw, cap, sizeof(*raw));
+		}
 		memset(&raw[n], 0, sizeof(raw[n]));
 		raw_param_split(&raw[n], mime_buf_steal(&name));
 		raw[n].value = mime_buf_steal(&value);
@@ -114,6 +118,7 @@ parse_raw_params(struct mime_lex *l, struct raw_param *raw, size_t max)
 	}
 	mime_buf_free(&name);
 	mime_buf_free(&value);
+	*rawp = raw;
 	return n;
 }
 
@@ -268,8 +273,7 @@ mime_param_parse_field(const char *value, size_t len, int slash,
 		if (!mime_lex_token(&l, &sub))
 			goto fail;
 	}
-	raw = xcalloc(RAW_PARAMS_MAX, sizeof(*raw));
-	nraw = parse_raw_params(&l, raw, RAW_PARAMS_MAX);
+	nraw = parse_raw_params(&l, &raw, RAW_PARAMS_MAX);
 	merge_params(raw, nraw, params_r, nparams_r);
 	for (i = 0; i < nraw; i++) {
 		free(raw[i].name);
