@@ -39,7 +39,12 @@ imap_msgset_get(struct imap_cmd *cmd, const struct imap_arg *a,
 		imap_seqset_resolve(&set, sel->count > 0 ?
 		    sel->msgs[sel->count - 1].uid : 0);
 	} else {
-		if (set.max_number > sel->count) {
+		/*
+		 * "n:*" is "*:n" (RFC 3501 9): it names the last message
+		 * whatever n is, so only numbers outside star ranges can be
+		 * past the end.
+		 */
+		if (set.max_plain > sel->count) {
 			imap_seqset_free(&set);
 			imap_send_tagged(cmd, "BAD", NULL,
 			    "Invalid message sequence number.");

@@ -20,7 +20,9 @@ struct imap_selected;
  * commands), resolve it against sel and return the MSNs it names in
  * ascending order (malloc'ed, free() it; may be empty). By MSN a number
  * past EXISTS is an error (RFC 9051 6.4.x "Invalid message sequence
- * number"); UIDs that do not exist are ignored (RFC 3501 6.4.8). The
+ * number"; checked outside ranges with "*": "5:*" with 4 messages names
+ * message 4, "1:*" in an empty mailbox names nothing); UIDs that do not
+ * exist are ignored (RFC 3501 6.4.8). The
  * resolved set is left in set_r when not NULL (imap_seqset_free it).
  * Returns 0, or -1 after sending the BAD reply itself.
  */

@@ -48,6 +48,8 @@ imap_seqset_add(struct imap_seqset *set, uint32_t lo, uint32_t hi)
 	set->n++;
 	if (lo == IMAP_SEQ_STAR || hi == IMAP_SEQ_STAR)
 		set->has_star = 1;
+	else if ((lo > hi ? lo : hi) > set->max_plain)
+		set->max_plain = lo > hi ? lo : hi;
 	if (lo > set->max_number)
 		set->max_number = lo;
 	if (hi > set->max_number)

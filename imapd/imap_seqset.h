@@ -40,6 +40,7 @@ struct imap_seqset {
 	int			 last_result;	/* "$" (RFC 5182 SEARCHRES) */
 	int			 has_star;
 	uint32_t		 max_number;	/* largest explicit number written */
+	uint32_t		 max_plain;	/* ... in ranges without "*" */
 };
 
 enum imap_seqset_result {

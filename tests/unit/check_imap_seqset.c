@@ -155,8 +155,13 @@ START_TEST(test_star_and_max)
 	ck_assert_int_eq(imap_seqset_parse(&set, "3,9:*", 5), IMAP_SEQSET_OK);
 	ck_assert_int_eq(set.has_star, 1);
 	ck_assert_uint_eq(set.max_number, 9);
+	ck_assert_uint_eq(set.max_plain, 3);
 	imap_seqset_resolve(&set, 4);
 	ck_assert_int_eq(set.has_star, 0);
+	imap_seqset_free(&set);
+	imap_seqset_init(&set);
+	ck_assert_int_eq(imap_seqset_parse(&set, "7:2,*", 5), IMAP_SEQSET_OK);
+	ck_assert_uint_eq(set.max_plain, 7);
 	imap_seqset_free(&set);
 }
 END_TEST
