@@ -432,6 +432,26 @@ class PrivilegeDrop(unittest.TestCase):
             srv.__exit__(None, None, None)
 
 
+class Documentation(unittest.TestCase):
+    """Every config key the parser accepts is explained to the administrator."""
+
+    def test_every_key_documented(self):
+        import re
+        with open(os.path.join(harness.SRCDIR, "common", "config.c")) as f:
+            src = f.read()
+        keys = set(re.findall(r'\b(?:HOST|STR|INT|SIZE|LISTEN)\("([a-z0-9_]+)"', src))
+        keys |= set(re.findall(r'\{ "([a-z0-9_]+)", CT_', src))
+        self.assertIn("hostname", keys)
+        self.assertIn("max_message_size", keys)
+        for doc in ("etc/posthorn.conf", "README.md"):
+            with open(os.path.join(harness.SRCDIR, doc)) as f:
+                text = f.read()
+            missing = sorted(k for k in keys
+                             if not re.search(r"(^|[^a-z0-9_])%s([^a-z0-9_]|$)" % k,
+                                              text, re.M))
+            self.assertEqual(missing, [], "keys not explained in " + doc)
+
+
 class WhileDaemonRuns(CliCase):
     start_daemon = True
 
