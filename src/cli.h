@@ -32,6 +32,7 @@ struct cli {
 	struct config	 cfg;
 	int		 cfg_loaded;
 	struct store	*store;		/* opened by cli_open_store() */
+	int		 dropped;	/* switched from root to cfg.user */
 };
 
 /* A command family: argv[0] is the family name ("user"). */

@@ -133,6 +133,24 @@ check_tls(struct check *ck)
 	tls_free();
 }
 
+/*
+ * posthornd reads the certificate again on SIGHUP, after it dropped root:
+ * the files must be readable by the configured user too.
+ */
+static void
+check_tls_reload(struct check *ck)
+{
+	const struct config *cfg = &ck->cli->cfg;
+
+	if (cfg->tls_cert[0] != '\0' && access(cfg->tls_cert, R_OK) == -1)
+		check_problem(ck, "tls_cert %s is not readable by user %s: "
+		    "reloads (SIGHUP) would fail", cfg->tls_cert, cfg->user);
+	if (cfg->tls_key[0] != '\0' && access(cfg->tls_key, R_OK) == -1)
+		check_problem(ck, "tls_key %s is not readable by user %s: "
+		    "reloads (SIGHUP) would fail (chgrp %s it, mode 640)",
+		    cfg->tls_key, cfg->user, cfg->user);
+}
+
 static void
 check_user(struct check *ck)
 {
@@ -219,6 +237,8 @@ check_store(struct check *ck)
 		ck->problems++;
 		return;
 	}
+	if (cli->dropped)
+		check_tls_reload(ck);
 	if (access(cli->cfg.data_dir, R_OK | W_OK | X_OK) == -1) {
 		check_problem(ck, "data_dir %s: %s", cli->cfg.data_dir,
 		    strerror(errno));

@@ -109,6 +109,7 @@ cli_drop_privileges(struct cli *cli)
 		    strerror(errno));
 		return -1;
 	}
+	cli->dropped = 1;
 	return 0;
 }
 

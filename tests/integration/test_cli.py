@@ -431,6 +431,30 @@ class PrivilegeDrop(unittest.TestCase):
         finally:
             srv.__exit__(None, None, None)
 
+    def test_check_tls_files_readable_after_drop(self):
+        srv = harness.Server(domain=D)
+        try:
+            os.chmod(srv.tmp, 0o711)
+            cert = os.path.join(srv.tmp, "c.pem")
+            key = os.path.join(srv.tmp, "k.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                            "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                            "-days", "2", "-subj", "/CN=a.test", "-keyout", key,
+                            "-out", cert], check=True, capture_output=True,
+                           stdin=subprocess.DEVNULL, timeout=60)
+            os.chmod(cert, 0o644)
+            os.chmod(key, 0o600)           # root only: reload would fail
+            srv.write_config(user="nobody", tls_cert=cert, tls_key=key)
+            srv.cli("domain", "add", D)
+            r = srv.cli("check", check=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("tls_key %s is not readable by user nobody" % key,
+                          r.stderr)
+            os.chmod(key, 0o644)
+            self.assertIn("no problems found", srv.cli("check").stdout)
+        finally:
+            srv.__exit__(None, None, None)
+
 
 class Documentation(unittest.TestCase):
     """Every config key the parser accepts is explained to the administrator."""
