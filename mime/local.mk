@@ -32,4 +32,10 @@ tests_fuzz_fuzz_mime_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mime
 tests_fuzz_fuzz_mime_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_mime_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_mime_LDADD = $(MIME_TEST_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_mime_charset
+tests_fuzz_fuzz_mime_charset_SOURCES = tests/fuzz/fuzz_mime_charset.c
+tests_fuzz_fuzz_mime_charset_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mime
+tests_fuzz_fuzz_mime_charset_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_mime_charset_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_mime_charset_LDADD = $(MIME_TEST_LIBS)
 endif

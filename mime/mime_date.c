@@ -120,7 +120,8 @@ parse_zone(struct date_tok *t, int *tz_r)
 		return 0;		/* no zone: take it as UTC */
 	if (t->word[0] == '+' || t->word[0] == '-') {
 		sign = t->word[0] == '-' ? -1 : 1;
-		if (!next_tok(t) || t->digits != 4 || t->num % 100 > 59)
+		if (!next_tok(t) || t->digits != 4 || t->num % 100 > 59 ||
+		    t->num / 100 > 23)
 			return -1;
 		*tz_r = sign * (int)(t->num / 100 * 60 + t->num % 100);
 		return 0;
