@@ -124,7 +124,11 @@ struct mime_part {
  * Multipart: the preamble and epilogue belong to no part; a missing
  * close-delimiter ends the last part at the end of its parent; boundary
  * lines match exactly ("--" boundary ["--"] [whitespace] EOL), innermost
- * boundary first, and an outer boundary also ends inner parts.
+ * boundary first, and an outer boundary also ends inner parts. A
+ * multipart without a boundary parameter, a message/rfc822 part with a
+ * non-identity encoding, and any multipart or message part past
+ * MIME_MAX_DEPTH / MIME_MAX_PARTS are opaque leaves (MIME_KIND_BASIC;
+ * BODYSTRUCTURE shows them as basic parts, as Dovecot does).
  */
 int	 mime_parse(const char *msg, size_t len, struct mime_part **root_r);
 /* Free the tree and set *root to NULL (NULL-safe). */
@@ -308,8 +312,9 @@ enum mime_search_where {
  * (and of parts without Content-Type) are transfer-decoded (base64/QP)
  * and converted from their charset to UTF-8; encapsulated messages are
  * searched too (their header counts as body text); non-text leaves are
- * skipped. Folding: Unicode simple case folding (towlower in a UTF-8
- * locale-independent table for Latin, Greek, Cyrillic; exact for ASCII).
+ * skipped. Folding: simple (1:1) lower-casing from a locale-independent
+ * table (mime_fold.c): exact for ASCII, Latin-1, Latin Extended-A and
+ * Additional, Greek, Cyrillic, fullwidth Latin; no normalization.
  * An empty needle matches every message.
  */
 int	 mime_search_text(const char *msg, size_t len,
