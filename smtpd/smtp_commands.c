@@ -1,7 +1,13 @@
 /*
  * smtp_commands.c: the SMTP command table and one handler per command
  * (RFC 5321 4.1.1, with RFC 1870 SIZE, RFC 1652 8BITMIME, RFC 3030 CHUNKING,
- * RFC 6531 SMTPUTF8, RFC 2920 PIPELINING, RFC 2034 ENHANCEDSTATUSCODES).
+ * RFC 6531 SMTPUTF8, RFC 2920 PIPELINING, RFC 2034 ENHANCEDSTATUSCODES,
+ * RFC 3207 STARTTLS; AUTH is smtp_auth.c).
+ *
+ * Ports: listen_smtp is the inbound MX (local recipients only, no AUTH);
+ * listen_submission and listen_submissions serve authenticated users
+ * (RFC 6409): MAIL needs AUTH, any recipient is accepted, foreign ones
+ * are answered 451 until the outbound queue exists.
  *
  * The table says in which states a command is allowed; smtp_dispatch()
  * answers every out-of-sequence command itself (503), so handlers never
@@ -20,6 +26,7 @@
 #include "server.h"
 #include "smtp_session.h"
 #include "store.h"
+#include "tls.h"
 #include "util.h"
 
 /* Part of a mail transaction: not counted as a command "before mail". */
@@ -39,7 +46,7 @@ static void	 cmd_quit(struct smtp_session *s, const char *args);
 static void	 cmd_vrfy(struct smtp_session *s, const char *args);
 static void	 cmd_expn(struct smtp_session *s, const char *args);
 static void	 cmd_help(struct smtp_session *s, const char *args);
-static void	 cmd_not_available(struct smtp_session *s, const char *args);
+static void	 cmd_starttls(struct smtp_session *s, const char *args);
 
 static const struct smtp_cmd {
 	unsigned	 states;	/* SMTP_S() mask where the command is allowed */
@@ -60,9 +67,9 @@ static const struct smtp_cmd {
 	[SMTP_CMD_VRFY] = { SMTP_S_COMMANDS, 0, cmd_vrfy },
 	[SMTP_CMD_EXPN] = { SMTP_S_COMMANDS, 0, cmd_expn },
 	[SMTP_CMD_HELP] = { SMTP_S_COMMANDS, 0, cmd_help },
-	/* Recognised, not offered yet: the TLS and AUTH issues fill these in. */
-	[SMTP_CMD_STARTTLS] = { SMTP_S_COMMANDS, 0, cmd_not_available },
-	[SMTP_CMD_AUTH] = { SMTP_S_COMMANDS, 0, cmd_not_available },
+	/* Not inside a transaction (RFC 3207 4, RFC 4954 4). */
+	[SMTP_CMD_STARTTLS] = { SMTP_S(SMTP_STATE_GREETED), 0, cmd_starttls },
+	[SMTP_CMD_AUTH] = { SMTP_S(SMTP_STATE_GREETED), 0, smtp_cmd_auth },
 };
 
 /* ------------------------------------------------------------- dispatch */
@@ -182,6 +189,14 @@ cmd_helo(struct smtp_session *s, const char *args)
 	smtp_reply(s, 250, ESC_NONE, "%s", server_config()->hostname);
 }
 
+/* STARTTLS is offered: a certificate, no TLS yet, a port that has it. */
+static int
+starttls_offered(const struct smtp_session *s)
+{
+	return tls_available() && !conn_is_tls(s->conn) &&
+	    (s->kind == LISTEN_SMTP || s->kind == LISTEN_SUBMISSION);
+}
+
 static void
 cmd_ehlo(struct smtp_session *s, const char *args)
 {
@@ -194,9 +209,49 @@ cmd_ehlo(struct smtp_session *s, const char *args)
 	if (cfg->max_message_size > 0 && str_format(size, sizeof(size),
 	    "SIZE %llu", (unsigned long long)cfg->max_message_size) < 0)
 		str_copy(size, "SIZE", sizeof(size));
-	/* The TLS issue adds STARTTLS here, the AUTH issue AUTH. */
+	/*
+	 * AUTH only where a password may be sent now: on 587 that is after
+	 * STARTTLS (or on loopback, by plaintext_auth); never on port 25.
+	 */
 	smtp_reply(s, 250, ESC_NONE, "%s\nPIPELINING\n%s\n8BITMIME\n"
-	    "ENHANCEDSTATUSCODES\nSMTPUTF8\nCHUNKING", cfg->hostname, size);
+	    "ENHANCEDSTATUSCODES\nSMTPUTF8\nCHUNKING%s%s", cfg->hostname, size,
+	    starttls_offered(s) ? "\nSTARTTLS" : "",
+	    smtp_auth_offered(s) ? "\nAUTH PLAIN LOGIN" : "");
+}
+
+/*
+ * RFC 3207: "220 2.0.0 Ready to start TLS" in plaintext, then the
+ * handshake. conn_starttls() drops whatever the client pipelined after
+ * the command (CVE-2011-0411), and the session forgets everything it
+ * learnt before TLS (RFC 3207 4.2): the client must EHLO again.
+ */
+static void
+cmd_starttls(struct smtp_session *s, const char *args)
+{
+	if (conn_is_tls(s->conn)) {
+		smtp_reply(s, 503, ESC_INVALID_COMMAND, "TLS already active");
+		return;
+	}
+	if (!starttls_offered(s)) {
+		smtp_reply(s, 502, ESC_INVALID_COMMAND, "Command not available");
+		return;
+	}
+	if (*args != '\0') {
+		smtp_reply(s, 501, ESC_INVALID_ARGS, "Syntax: STARTTLS");
+		return;
+	}
+	smtp_reply(s, 220, ESC_OTHER, "Ready to start TLS");
+	if (conn_starttls(s->conn) < 0) {
+		log_warn("smtp: conn=%llu rip=%s STARTTLS failed to start",
+		    (unsigned long long)s->id, s->peer);
+		smtp_close(s, "STARTTLS failed");
+		return;
+	}
+	s->helo[0] = '\0';
+	s->flags &= ~SMTP_F_EHLO;
+	s->skipping = 0;
+	smtp_auth_reset(s);
+	smtp_set_state(s, SMTP_STATE_NEW);
 }
 
 /* --------------------------------------------------------- transaction */
@@ -234,8 +289,30 @@ cmd_mail(struct smtp_session *s, const char *args)
 	const char		*err = "";
 	int			 rc;
 
+	if (smtp_is_submission(s) && !(s->flags & SMTP_F_AUTHENTICATED)) {
+		/* RFC 6409 4.3, RFC 4954 6; RFC 3207 4 when TLS comes first. */
+		if (!server_plaintext_auth_allowed(s->conn) && starttls_offered(s))
+			smtp_reply(s, 530, ESC_SECURITY_OTHER,
+			    "Must issue a STARTTLS command first");
+		else
+			smtp_reply(s, 530, ESC_SECURITY_OTHER, "Authentication required");
+		return;
+	}
 	if ((rc = smtp_parse_mail(args, &ma, &err)) != SMTP_PARSE_OK) {
 		reply_parse_error(s, rc, err, 0);
+		return;
+	}
+	if (s->flags & SMTP_F_AUTHENTICATED &&
+	    (rc = smtp_submit_sender_ok(s, ma.path.addr)) != 1) {
+		if (rc < 0) {
+			log_warn("smtp: conn=%llu sender lookup failed: %s",
+			    (unsigned long long)s->id, store_strerror(rc));
+			smtp_reply(s, 451, ESC_SYSTEM_OTHER,
+			    "Temporary lookup failure, try again later");
+		} else
+			smtp_reply(s, 553, ESC_NOT_AUTHORIZED,
+			    "Sender address not owned by user %s",
+			    s->auth_user.address);
 		return;
 	}
 	if (ma.body == SMTP_BODY_BINARYMIME) {
@@ -359,7 +436,13 @@ cmd_rcpt(struct smtp_session *s, const char *args)
 		    STORE_MAX_RCPT_USERS, &n);
 	}
 
-	if (rc == 1) {
+	if (rc == 1 && (s->flags & SMTP_F_AUTHENTICATED)) {
+		/* A user's mail to the world: the outbound queue is not built
+		 * yet, so say "later" rather than pretend (issue 5). */
+		smtp_reply(s, 451, ESC_SYSTEM_OTHER,
+		    "Outbound delivery not available yet, try again later");
+		smtp_tx_add_rejected(tx, path.addr);
+	} else if (rc == 1) {
 		/* Not one of our domains: we are no open relay. */
 		smtp_reply(s, 550, ESC_NOT_AUTHORIZED, "Relaying denied");
 		smtp_tx_add_rejected(tx, path.addr);
@@ -503,11 +586,7 @@ static void
 cmd_help(struct smtp_session *s, const char *args)
 {
 	smtp_reply(s, 214, ESC_OTHER, "Posthorn SMTP server (RFC 5321)\n"
-	    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
+	    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP "
+	    "STARTTLS AUTH");
 }
 
-static void
-cmd_not_available(struct smtp_session *s, const char *args)
-{
-	smtp_reply(s, 502, ESC_INVALID_COMMAND, "Command not available");
-}

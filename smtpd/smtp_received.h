@@ -12,12 +12,12 @@ struct smtp_buf;
 struct smtp_trace {
 	const char	*reverse_path;	/* canonical MAIL FROM address; "" = null path */
 	const char	*helo;		/* sanitized EHLO/HELO argument (smtp_helo_sanitize) */
-	const char	*peer_ip;	/* "192.0.2.1" or "2001:db8::1" */
+	const char	*peer_ip;	/* "192.0.2.1" or "2001:db8::1"; NULL: not shown */
 	const char	*hostname;	/* our hostname (config) */
-	const char	*protocol;	/* "SMTP", "ESMTP", "UTF8SMTP" (RFC 3848, RFC 6531) */
+	const char	*protocol;	/* smtp_received_protocol() */
 	const char	*id;		/* message id (16 hex digits) */
 	const char	*for_rcpt;	/* the one recipient, or NULL with several */
-	const char	*tls;		/* TLS state comment, or NULL (TLS issue) */
+	const char	*tls;		/* smtp_received_tls_comment(), or NULL */
 	time_t		 when;
 };
 
@@ -25,6 +25,7 @@ struct smtp_trace {
  * Append to out:
  *   Return-Path: <reverse-path>
  *   Received: from HELO ([ip])
+ *           (using TLSv1.3 with cipher ...)          when t->tls is set
  *           by hostname (Posthorn) with ESMTP id ID
  *           for <rcpt>; Sun, 22 Nov 2026 19:02:25 +0000
  * folded with CRLF TAB, every line CRLF-terminated and well under 998
@@ -33,6 +34,20 @@ struct smtp_trace {
  * left out with several recipients so a message does not disclose its Bcc.
  */
 void	 smtp_received_format(struct smtp_buf *out, const struct smtp_trace *t);
+
+/*
+ * The "with" protocol name (RFC 3848, RFC 6531 3.7.3): SMTP after HELO;
+ * otherwise ESMTP or UTF8SMTP, with "S" for TLS and "A" for an
+ * authenticated client: ESMTPS, ESMTPSA, UTF8SMTPA...
+ */
+const char *smtp_received_protocol(int ehlo, int utf8, int tls, int auth);
+
+/*
+ * The TLS comment from conn_tls_info()'s "TLSv1.3 TLS_AES_256_GCM_SHA384":
+ * "using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384". Characters that
+ * could end a comment or a header are replaced.
+ */
+void	 smtp_received_tls_comment(char *buf, size_t len, const char *info);
 
 /* RFC 5322 date-time of when in local time ("Sun, 22 Nov 2026 19:02:25 +0000"). */
 void	 smtp_rfc5322_date(char *buf, size_t len, time_t when);

@@ -35,6 +35,7 @@ static const char *const esc_codes[ESC_COUNT] = {
 	[ESC_SYSTEM_FULL] = "3.1",
 	[ESC_MSG_TOO_BIG] = "3.4",
 	[ESC_CONNECTION] = "4.2",
+	[ESC_AUTH_LINE_TOO_LONG] = "5.6",
 	[ESC_PROTOCOL_OTHER] = "5.0",
 	[ESC_INVALID_COMMAND] = "5.1",
 	[ESC_SYNTAX_ERROR] = "5.2",
@@ -43,6 +44,8 @@ static const char *const esc_codes[ESC_COUNT] = {
 	[ESC_NON_ASCII_ADDR] = "6.7",
 	[ESC_SECURITY_OTHER] = "7.0",
 	[ESC_NOT_AUTHORIZED] = "7.1",
+	[ESC_AUTH_INVALID] = "7.8",
+	[ESC_ENCRYPTION_REQUIRED] = "7.11",
 };
 
 void

@@ -58,6 +58,8 @@ static const char *const state_names[SMTP_STATE_COUNT] = {
 	[SMTP_STATE_CHUNK] = "CHUNK",
 	[SMTP_STATE_CHUNKING] = "CHUNKING",
 	[SMTP_STATE_COMMIT] = "COMMIT",
+	[SMTP_STATE_AUTH] = "AUTH",
+	[SMTP_STATE_AUTH_CHECK] = "AUTH_CHECK",
 	[SMTP_STATE_QUIT] = "QUIT",
 };
 
@@ -185,7 +187,11 @@ smtp_on_read(struct conn *c)
 		case SMTP_STATE_CHUNK:
 			progress = smtp_tx_read_chunk(s);
 			break;
+		case SMTP_STATE_AUTH:
+			progress = smtp_auth_read(s);
+			break;
 		case SMTP_STATE_COMMIT:
+		case SMTP_STATE_AUTH_CHECK:
 		case SMTP_STATE_QUIT:
 			return;
 		default:
@@ -208,7 +214,7 @@ smtp_on_drain(struct conn *c)
 		return;
 	s->flags &= ~SMTP_F_OUTPUT_FULL;
 	if (s->flags & SMTP_F_WAIT)
-		return;		/* the delivery's completion resumes reading */
+		return;		/* the delivery's or AUTH's completion resumes reading */
 	conn_resume_read(c);
 	conn_schedule_read(c);
 }
@@ -245,6 +251,8 @@ smtp_on_close(struct conn *c, const char *reason)
 			str_copy(why, "connection closed", sizeof(why));
 		smtp_tx_end(s, "aborted", why);
 	}
+	/* An AUTH check in flight is not answered once we are gone (auth.h). */
+	smtp_auth_reset(s);
 	conn_set_session(c, NULL);
 	free(s->line);
 	free(s);

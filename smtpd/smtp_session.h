@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "auth.h"
 #include "server.h"	/* enum listen_kind (common/config.h) */
 #include "smtp_data.h"
 #include "smtp_parse.h"
@@ -24,8 +25,9 @@ struct store;
 
 /*
  * Where a session is (RFC 5321 4.1.4 command order). Commands are read in
- * NEW, GREETED, MAIL, RCPT and CHUNKING; the others consume content or wait.
- * The TLS issue adds a handshake state, the AUTH issue its exchange states.
+ * NEW, GREETED, MAIL, RCPT and CHUNKING; the others consume content, SASL
+ * responses, or wait. STARTTLS needs no state of its own: the session is
+ * back in NEW (RFC 3207 4.2) while net.c runs the handshake.
  */
 enum smtp_state {
 	SMTP_STATE_NEW = 0,	/* greeting sent, no EHLO/HELO yet */
@@ -36,6 +38,8 @@ enum smtp_state {
 	SMTP_STATE_CHUNK,	/* reading the octets of one BDAT chunk */
 	SMTP_STATE_CHUNKING,	/* between BDAT chunks of a transaction */
 	SMTP_STATE_COMMIT,	/* waiting for the store to make the message durable */
+	SMTP_STATE_AUTH,	/* AUTH: reading the client's SASL response lines */
+	SMTP_STATE_AUTH_CHECK,	/* AUTH: waiting for the password check (auth/) */
 	SMTP_STATE_QUIT,	/* closing; input is ignored */
 	SMTP_STATE_COUNT
 };
@@ -50,7 +54,8 @@ enum smtp_state {
 #define SMTP_F_EHLO		0x01	/* client said EHLO: ESMTP */
 #define SMTP_F_WAIT		0x02	/* a delivery is in flight; input is held */
 #define SMTP_F_OUTPUT_FULL	0x04	/* client is not reading replies; input paused */
-/* The TLS issue adds SMTP_F_TLS, the AUTH issue SMTP_F_AUTHENTICATED. */
+#define SMTP_F_AUTHENTICATED	0x08	/* AUTH succeeded: auth_user is set */
+/* TLS is conn_is_tls(): the connection knows, the session need not. */
 
 /*
  * RFC 3463 enhanced status codes, as subject.detail; the class digit comes
@@ -68,6 +73,7 @@ enum smtp_esc {
 	ESC_SYSTEM_FULL,		/* x.3.1 */
 	ESC_MSG_TOO_BIG,		/* x.3.4 */
 	ESC_CONNECTION,			/* x.4.2 bad connection (timeout) */
+	ESC_AUTH_LINE_TOO_LONG,		/* x.5.6 (RFC 4954 section 6) */
 	ESC_PROTOCOL_OTHER,		/* x.5.0 */
 	ESC_INVALID_COMMAND,		/* x.5.1 */
 	ESC_SYNTAX_ERROR,		/* x.5.2 */
@@ -76,6 +82,8 @@ enum smtp_esc {
 	ESC_NON_ASCII_ADDR,		/* x.6.7 (RFC 6531) */
 	ESC_SECURITY_OTHER,		/* x.7.0 */
 	ESC_NOT_AUTHORIZED,		/* x.7.1 (relaying denied) */
+	ESC_AUTH_INVALID,		/* x.7.8 credentials invalid (RFC 4954) */
+	ESC_ENCRYPTION_REQUIRED,	/* x.7.11 (RFC 4954 section 6) */
 	ESC_COUNT
 };
 
@@ -98,6 +106,10 @@ struct smtp_session {
 	int			 errors;	/* 5xx replies sent */
 	int			 commands;	/* non-mail commands since the last MAIL */
 	int			 skipping;	/* line reader: discarding an over-long line */
+
+	/* Authentication (smtp_auth.c) */
+	struct auth_sasl	*sasl;		/* during an AUTH exchange only */
+	struct store_user	 auth_user;	/* SMTP_F_AUTHENTICATED */
 
 	/* The BDAT chunk being read */
 	uint64_t		 chunk_left;	/* octets still to read */
@@ -126,6 +138,7 @@ struct smtp_tx {
 	int			 chunking;	/* content came by BDAT */
 	int			 logged;	/* the transaction's log line is written */
 	struct smtp_buf		 msg;		/* trace headers + decoded content */
+	size_t			 content_off;	/* where the client's content starts in msg */
 	struct smtp_data	 dec;
 };
 
@@ -164,5 +177,30 @@ int	 smtp_tx_read_data(struct smtp_session *s);
 int	 smtp_tx_read_chunk(struct smtp_session *s);
 /* Record a refused recipient for the transaction's log line. */
 void	 smtp_tx_add_rejected(struct smtp_tx *tx, const char *addr);
+
+/* smtp_auth.c: AUTH (RFC 4954) and the SASL exchange */
+/* The submission ports (587, 465): AUTH offered, and required for MAIL. */
+int	 smtp_is_submission(const struct smtp_session *s);
+/* AUTH is offered now: a submission port and password auth allowed here. */
+int	 smtp_auth_offered(const struct smtp_session *s);
+void	 smtp_cmd_auth(struct smtp_session *s, const char *args);
+/* Read one SASL response line; same convention as smtp_tx_read_data. */
+int	 smtp_auth_read(struct smtp_session *s);
+/* Forget the authentication and any exchange (STARTTLS, session end). */
+void	 smtp_auth_reset(struct smtp_session *s);
+
+/* smtp_submit.c: submission policy (RFC 6409) */
+/*
+ * May the authenticated user use addr as a sender (MAIL FROM, From:)?
+ * Its own address, or one that resolves to it (alias, catch-all); the
+ * null path too. 1 yes, 0 no, <0 a STORE_E* lookup failure.
+ */
+int	 smtp_submit_sender_ok(struct smtp_session *s, const char *addr);
+/*
+ * At the end of the content of an authenticated submission: check the
+ * From: addresses and add Date and Message-ID when missing. Returns 0 to
+ * deliver, or -1 after replying (the transaction is ended).
+ */
+int	 smtp_submit_content(struct smtp_session *s);
 
 #endif

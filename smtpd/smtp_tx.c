@@ -88,7 +88,10 @@ buf_append_addr(struct smtp_buf *b, const char *addr)
 	buf_append_str(b, ">");
 }
 
-/* The log line's facts: "id=ID rip=IP from=<a> to=<b>,<c> size=N" (NUL-terminated). */
+/*
+ * The log line's facts: "id=ID rip=IP [auth=<user>] from=<a> to=<b>,<c>
+ * size=N" (NUL-terminated).
+ */
 static void
 smtp_tx_log_prefix(struct smtp_session *s, struct smtp_buf *b, uint64_t size)
 {
@@ -100,6 +103,10 @@ smtp_tx_log_prefix(struct smtp_session *s, struct smtp_buf *b, uint64_t size)
 	buf_append_str(b, tx->id);
 	buf_append_str(b, " rip=");
 	buf_append_str(b, s->peer);
+	if (s->flags & SMTP_F_AUTHENTICATED) {
+		buf_append_str(b, " auth=");
+		buf_append_addr(b, s->auth_user.address);
+	}
 	buf_append_str(b, " from=");
 	buf_append_addr(b, tx->from);
 	buf_append_str(b, " to=");
@@ -156,26 +163,26 @@ smtp_tx_begin_content(struct smtp_session *s)
 	const struct config	*cfg = server_config();
 	struct smtp_tx		*tx = s->tx;
 	struct smtp_trace	 t;
-	const char		*proto;
+	char			 info[128], tls[192];
+	int			 auth = (s->flags & SMTP_F_AUTHENTICATED) != 0;
 
-	/* RFC 3848 / RFC 6531 3.7.3 "with" protocol names. */
-	if (!(s->flags & SMTP_F_EHLO))
-		proto = "SMTP";
-	else if (tx->smtputf8)
-		proto = "UTF8SMTP";
-	else
-		proto = "ESMTP";
 	memset(&t, 0, sizeof(t));
 	t.reverse_path = tx->from;
 	t.helo = s->helo;
-	t.peer_ip = s->peer;
+	/* RFC 6409 / privacy: a submitter's address may stay out of the header. */
+	t.peer_ip = auth && cfg->submission_hide_ip ? NULL : s->peer;
 	t.hostname = cfg->hostname;
-	t.protocol = proto;
+	t.protocol = smtp_received_protocol(s->flags & SMTP_F_EHLO, tx->smtputf8,
+	    conn_is_tls(s->conn), auth);
 	t.id = tx->id;
 	t.for_rcpt = tx->n_rcpts == 1 ? tx->rcpts[0] : NULL;
-	t.tls = NULL;		/* the TLS issue fills this in */
+	if (conn_tls_info(s->conn, info, sizeof(info)) == 0) {
+		smtp_received_tls_comment(tls, sizeof(tls), info);
+		t.tls = tls;
+	}
 	t.when = time(NULL);
 	smtp_received_format(&tx->msg, &t);
+	tx->content_off = tx->msg.len;
 	smtp_data_init(&tx->dec, &tx->msg, cfg->max_message_size);
 }
 
@@ -196,6 +203,9 @@ smtp_tx_content_done(struct smtp_session *s)
 		    (unsigned long long)s->id, s->tx->id,
 		    (unsigned long long)s->tx->dec.bare_lf,
 		    (unsigned long long)s->tx->dec.bare_cr);
+	/* RFC 6409: what a user submits is checked and completed first. */
+	if ((s->flags & SMTP_F_AUTHENTICATED) && smtp_submit_content(s) < 0)
+		return;
 	smtp_tx_commit(s);
 }
 

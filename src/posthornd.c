@@ -21,6 +21,7 @@
 
 #include <event2/event.h>
 
+#include "auth.h"
 #include "config.h"
 #include "log.h"
 #include "net.h"
@@ -60,6 +61,9 @@ daemon_handler(enum listen_kind kind)
 {
 	switch (kind) {
 	case LISTEN_SMTP:
+	case LISTEN_SUBMISSION:
+	case LISTEN_SUBMISSIONS:
+		/* smtpd tells them apart by listener_ctx.kind */
 		return &smtp_conn_handler;
 	case LISTEN_POP3:
 	case LISTEN_POP3S:
@@ -296,6 +300,7 @@ out:
 	if (st.sig_int != NULL) event_free(st.sig_int);
 	if (st.sig_hup != NULL) event_free(st.sig_hup);
 	net_free();
+	auth_shutdown();	/* after net_free: late completions use it */
 	tls_free();
 	if (rc == 0)
 		log_info("posthornd stopped");

@@ -92,6 +92,50 @@ START_TEST(test_tls_comment)
 }
 END_TEST
 
+START_TEST(test_hidden_ip_and_tls_comment)
+{
+	struct smtp_trace	 t = {
+		.reverse_path = "alice@example.test", .helo = "[127.0.0.1]",
+		.peer_ip = NULL, .hostname = "mail.example.test",
+		.protocol = smtp_received_protocol(1, 0, 1, 1),
+		.id = "0000000000000002", .for_rcpt = NULL, .when = 0,
+	};
+	char	 tls[128];
+	char	*s;
+
+	smtp_received_tls_comment(tls, sizeof(tls), "TLSv1.3 TLS_AES_256_GCM_SHA384");
+	ck_assert_str_eq(tls, "using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384");
+	t.tls = tls;
+	set_utc();
+	s = format(&t);
+	ck_assert_str_eq(s,
+	    "Return-Path: <alice@example.test>\r\n"
+	    "Received: from [127.0.0.1]\r\n"
+	    "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)\r\n"
+	    "\tby mail.example.test (Posthorn) with ESMTPSA id 0000000000000002;\r\n"
+	    "\tThu, 1 Jan 1970 00:00:00 +0000\r\n");
+	free(s);
+	/* Whatever the library says, the comment cannot be closed early. */
+	smtp_received_tls_comment(tls, sizeof(tls), "TLSv1.2 X)(\r\nY");
+	ck_assert_str_eq(tls, "using TLSv1.2 with cipher X????Y");
+	smtp_received_tls_comment(tls, sizeof(tls), "odd");
+	ck_assert_str_eq(tls, "using odd");
+}
+END_TEST
+
+START_TEST(test_protocol_names)
+{
+	/* RFC 3848 and RFC 6531 3.7.3 */
+	ck_assert_str_eq(smtp_received_protocol(0, 0, 1, 1), "SMTP");
+	ck_assert_str_eq(smtp_received_protocol(1, 0, 0, 0), "ESMTP");
+	ck_assert_str_eq(smtp_received_protocol(1, 0, 0, 1), "ESMTPA");
+	ck_assert_str_eq(smtp_received_protocol(1, 0, 1, 0), "ESMTPS");
+	ck_assert_str_eq(smtp_received_protocol(1, 0, 1, 1), "ESMTPSA");
+	ck_assert_str_eq(smtp_received_protocol(1, 1, 0, 0), "UTF8SMTP");
+	ck_assert_str_eq(smtp_received_protocol(1, 1, 1, 1), "UTF8SMTPSA");
+}
+END_TEST
+
 START_TEST(test_date_offset)
 {
 	char	 buf[64];
@@ -151,6 +195,8 @@ smtp_received_suite(void)
 	tcase_add_test(tc, test_single_rcpt);
 	tcase_add_test(tc, test_many_rcpts_null_sender_ipv6);
 	tcase_add_test(tc, test_tls_comment);
+	tcase_add_test(tc, test_hidden_ip_and_tls_comment);
+	tcase_add_test(tc, test_protocol_names);
 	tcase_add_test(tc, test_date_offset);
 	tcase_add_test(tc, test_well_formed);
 	suite_add_tcase(s, tc);
