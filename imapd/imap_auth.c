@@ -1,22 +1,20 @@
 /*
  * imap_auth.c: STARTTLS, LOGIN and AUTHENTICATE (RFC 3501 6.2; SASL PLAIN
- * RFC 4616 with SASL-IR RFC 4959; the LOGIN mechanism of
- * draft-murchison-sasl-login with the usual "Username:"/"Password:"
- * prompts).
+ * RFC 4616 with SASL-IR RFC 4959, and the LOGIN mechanism).
  *
- * The password check is argon2id (store_user_verify), deliberately slow,
- * so it runs on a worker thread; the session takes no further command
- * until the answer is back on its loop. A failed login is answered after
- * a delay taken on the loop (loop_post_delayed, no worker held), and a few
- * of them close the connection. Every attempt is logged with
- * server_log_login(). Passwords are wiped from memory after use.
+ * The SASL exchanges and the password check are auth/'s, shared with SMTP
+ * and POP3: auth_sasl_start/step turn "+ " continuation lines into a login
+ * and password, and auth_verify_async() applies the brute-force throttle,
+ * the credentials cache, argon2id on a worker, the failure delay and the
+ * login log line, then calls back on the session's loop. Meanwhile the
+ * session takes no further command. This file only speaks IMAP: tagged
+ * replies with RFC 5530 response codes, LOGINDISABLED policy, and closing
+ * after repeated failures.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <sodium.h>
-
+#include "auth.h"
 #include "imap.h"
 #include "imap_core.h"
 #include "log.h"
@@ -25,30 +23,7 @@
 #include "store.h"
 #include "util.h"
 
-#define AUTH_FIELD_MAX	1024	/* authcid / password bytes */
-
-/* What travels to the worker and back; owns copies, never the session. */
-struct auth_job {
-	struct conn		*conn;		/* referenced until auth_done */
-	struct loop		*loop;
-	struct store		*store;
-	struct imap_cmd		*cmd;
-	char			 user[AUTH_FIELD_MAX + 1];
-	char			 pass[AUTH_FIELD_MAX + 1];
-	int			 result;	/* store_user_verify() */
-	struct store_user	 account;
-};
-
-/* AUTHENTICATE LOGIN keeps the user name between the two prompts. */
-struct auth_login_ctx {
-	char			 user[AUTH_FIELD_MAX + 1];
-};
-
-static void	auth_work(void *arg);
-static void	auth_done(void *arg);
-static void	auth_fail_reply(void *arg);
-static void	auth_start(struct imap_cmd *cmd, const char *user, size_t ulen,
-		    const char *pass, size_t plen);
+static int	auth_line(struct imap_session *s, const char *line, size_t len);
 
 /* ------------------------------------------------------------- STARTTLS */
 
@@ -66,7 +41,7 @@ cmd_starttls(struct imap_cmd *cmd)
 		return 1;
 	}
 	imap_send_tagged(cmd, "OK", NULL, "Begin TLS negotiation now.");
-	/* RFC 3501 6.2.1: input after the command was sent in the clear; net.c drops it. */
+	/* RFC 3501 6.2.1: what was pipelined after it was sent in the clear; net.c drops it. */
 	if (conn_starttls(s->conn) < 0) {
 		imap_send_untagged(s, "BYE TLS is not available.");
 		imap_session_close(s, "starttls failed");
@@ -74,7 +49,7 @@ cmd_starttls(struct imap_cmd *cmd)
 	return 1;
 }
 
-/* ---------------------------------------------------------- password check */
+/* ---------------------------------------------------------- verification */
 
 static int
 auth_plaintext_refused(struct imap_cmd *cmd)
@@ -87,98 +62,51 @@ auth_plaintext_refused(struct imap_cmd *cmd)
 	return 1;
 }
 
+/* On the session's loop; never called once the connection is gone. */
 static void
-auth_start(struct imap_cmd *cmd, const char *user, size_t ulen,
-    const char *pass, size_t plen)
+auth_done(struct conn *c, void *arg, enum auth_status status,
+    const struct store_user *user)
 {
-	struct imap_session *s = cmd->s;
-	struct auth_job *job;
-
-	job = xcalloc(1, sizeof(*job));
-	job->conn = s->conn;
-	job->loop = conn_loop(s->conn);
-	job->store = s->store;
-	job->cmd = cmd;
-	memcpy(job->user, user, ulen);
-	memcpy(job->pass, pass, plen);
-	conn_ref(s->conn);
-	worker_submit(job->loop, auth_work, auth_done, job);
-}
-
-/* On a worker thread: the slow part. */
-static void
-auth_work(void *arg)
-{
-	struct auth_job *job = arg;
-
-	job->result = store_user_verify(job->store, job->user, job->pass,
-	    &job->account);
-	explicit_bzero(job->pass, sizeof(job->pass));
-}
-
-static void
-auth_job_free(struct auth_job *job)
-{
-	struct conn *c = job->conn;
-
-	explicit_bzero(job, sizeof(*job));
-	free(job);
-	conn_unref(c);
-}
-
-/* Back on the session's loop. */
-static void
-auth_done(void *arg)
-{
-	struct auth_job *job = arg;
-	struct imap_cmd *cmd = job->cmd;
+	struct imap_cmd *cmd = arg;
 	struct imap_session *s = cmd->s;
 
-	if (imap_cmd_is_closed(cmd)) {
-		imap_cmd_finish(cmd);
-		auth_job_free(job);
-		return;
-	}
-	if (job->result == 1) {
-		server_log_login("imap", s->conn, job->user, 1, NULL);
+	(void)c;
+	s->flags &= ~IMAP_SF_AUTH_WAIT;
+	switch (status) {
+	case AUTH_OK:
 		log_info("imap: conn=%llu user=<%s> logged in",
-		    (unsigned long long)s->id, job->account.address);
-		imap_session_login(cmd, &job->account);
-		imap_cmd_finish(cmd);
-		auth_job_free(job);
-		return;
-	}
-	if (job->result < 0) {
-		server_log_login("imap", s->conn, job->user, 0,
-		    store_strerror(job->result));
-		imap_send_tagged(cmd, "NO", "UNAVAILABLE",
-		    "Temporary authentication failure, try again later.");
-		imap_cmd_finish(cmd);
-		auth_job_free(job);
-		return;
-	}
-	server_log_login("imap", s->conn, job->user, 0, "invalid credentials");
-	/* Answer later: slows down guessing without holding a worker. */
-	loop_post_delayed(job->loop, IMAP_AUTH_FAIL_DELAY_MS, auth_fail_reply, job);
-}
-
-static void
-auth_fail_reply(void *arg)
-{
-	struct auth_job *job = arg;
-	struct imap_cmd *cmd = job->cmd;
-	struct imap_session *s = cmd->s;
-
-	if (!imap_cmd_is_closed(cmd)) {
+		    (unsigned long long)s->id, user->address);
+		imap_session_login(cmd, user);
+		break;
+	case AUTH_FAILED:
 		imap_send_tagged(cmd, "NO", "AUTHENTICATIONFAILED",
 		    "Authentication failed.");
 		if (++s->auth_failures >= IMAP_MAX_AUTH_FAILURES) {
 			imap_send_untagged(s, "BYE Too many authentication failures.");
 			imap_session_close(s, "too many authentication failures");
 		}
+		break;
+	case AUTH_THROTTLED:
+	case AUTH_TEMPFAIL:
+		imap_send_tagged(cmd, "NO", "UNAVAILABLE",
+		    "Temporary authentication failure, try again later.");
+		break;
 	}
 	imap_cmd_finish(cmd);
-	auth_job_free(job);
+}
+
+/*
+ * Hand login and password to auth/. The command stays pending; if the
+ * connection closes meanwhile, on_close frees it (IMAP_SF_AUTH_WAIT) and
+ * auth_done is never called.
+ */
+static void
+auth_verify(struct imap_cmd *cmd, const char *login, const char *password)
+{
+	struct imap_session *s = cmd->s;
+
+	s->flags |= IMAP_SF_AUTH_WAIT;
+	auth_verify_async(s->store, s->conn, "imap", login, password, auth_done, cmd);
 }
 
 /* ------------------------------------------------------------------ LOGIN */
@@ -197,152 +125,101 @@ cmd_login(struct imap_cmd *cmd)
 	}
 	if (auth_plaintext_refused(cmd))
 		return 1;
-	if (ulen == 0 || ulen > AUTH_FIELD_MAX || plen > AUTH_FIELD_MAX) {
+	if (ulen == 0 || ulen >= AUTH_LOGIN_MAX || plen >= AUTH_PASSWORD_MAX) {
+		server_log_login("imap", cmd->s->conn, "", 0, "login or password too long");
 		imap_send_tagged(cmd, "NO", "AUTHENTICATIONFAILED", "Authentication failed.");
 		return 1;
 	}
-	auth_start(cmd, user, ulen, pass, plen);
+	/* The strings are NUL-terminated copies owned by the command. */
+	auth_verify(cmd, user, pass);
 	return 0;
 }
 
 /* ----------------------------------------------------------- AUTHENTICATE */
 
-/* Base64 of an AUTHENTICATE response into out (NUL-terminated); -1 if invalid. */
-static int
-sasl_decode(const char *b64, size_t len, char *out, size_t size, size_t *n_r)
-{
-	if (len == 1 && b64[0] == '=') {
-		/* RFC 4959: "=" is an empty initial response. */
-		out[0] = '\0';
-		*n_r = 0;
-		return 0;
-	}
-	if (sodium_base642bin((unsigned char *)out, size - 1, b64, len, NULL, n_r,
-	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
-		return -1;
-	out[*n_r] = '\0';
-	return 0;
-}
-
-/* RFC 4616: [authzid] NUL authcid NUL passwd; authzid empty or the same user. */
 static void
-auth_plain(struct imap_cmd *cmd, const char *msg, size_t len)
+sasl_free(void *ctx)
 {
-	const char *authz, *authc, *pass, *nul1, *nul2;
-	size_t alen, clen, plen;
-
-	nul1 = memchr(msg, '\0', len);
-	nul2 = nul1 != NULL ? memchr(nul1 + 1, '\0', len - (size_t)(nul1 + 1 - msg)) : NULL;
-	if (nul2 == NULL) {
-		imap_send_tagged(cmd, "BAD", NULL, "Invalid PLAIN response.");
-		imap_cmd_finish(cmd);
-		return;
-	}
-	authz = msg;
-	alen = (size_t)(nul1 - msg);
-	authc = nul1 + 1;
-	clen = (size_t)(nul2 - authc);
-	pass = nul2 + 1;
-	plen = len - (size_t)(pass - msg);
-	if (clen == 0 || clen > AUTH_FIELD_MAX || plen > AUTH_FIELD_MAX ||
-	    (alen > 0 && (alen != clen || strncasecmp(authz, authc, clen) != 0))) {
-		server_log_login("imap", cmd->s->conn, "", 0, "invalid PLAIN identities");
-		imap_send_tagged(cmd, "NO", "AUTHENTICATIONFAILED", "Authentication failed.");
-		imap_cmd_finish(cmd);
-		return;
-	}
-	auth_start(cmd, authc, clen, pass, plen);
-}
-
-static void
-auth_login_ctx_free(void *ctx)
-{
-	explicit_bzero(ctx, sizeof(struct auth_login_ctx));
+	auth_sasl_clear(ctx);
 	free(ctx);
 }
 
-/* One client response line of an exchange; "*" cancels (RFC 3501 6.2.2). */
+/* What auth_sasl_start/step said: challenge, verify, or refuse. */
+static void
+auth_sasl_result(struct imap_cmd *cmd, int r, const char *challenge)
+{
+	struct imap_session *s = cmd->s;
+	struct auth_sasl *sa = cmd->ctx;
+
+	switch (r) {
+	case AUTH_SASL_CONTINUE:
+		imap_send_continuation(s, challenge);
+		s->line_handler = auth_line;
+		return;
+	case AUTH_SASL_DONE:
+		auth_verify(cmd, sa->login, sa->password);
+		auth_sasl_clear(sa);
+		return;
+	case AUTH_SASL_ECANCEL:
+		/* RFC 3501 6.2.2: a cancelled exchange is answered with BAD. */
+		imap_send_tagged(cmd, "BAD", NULL, "Authentication canceled.");
+		break;
+	case AUTH_SASL_EAUTHZID:
+		server_log_login("imap", s->conn, "", 0, auth_sasl_strerror(r));
+		imap_send_tagged(cmd, "NO", "AUTHENTICATIONFAILED", "Authentication failed.");
+		break;
+	case AUTH_SASL_EMECH:
+		imap_send_tagged(cmd, "NO", NULL, "Unsupported authentication mechanism.");
+		break;
+	default:
+		imap_send_tagged(cmd, "BAD", NULL, "Invalid response: %s.",
+		    auth_sasl_strerror(r));
+		break;
+	}
+	imap_cmd_finish(cmd);
+}
+
+/* One client response line of an exchange ("*" cancels). */
 static int
 auth_line(struct imap_session *s, const char *line, size_t len)
 {
 	struct imap_cmd *cmd = s->cmd;
-	char buf[2 * AUTH_FIELD_MAX + 4];
-	size_t n;
+	const char *challenge = NULL;
+	int r;
 
 	s->line_handler = NULL;
-	if (line == NULL) {
-		imap_send_tagged(cmd, "BAD", NULL, "Response too long.");
-		imap_cmd_finish(cmd);
-		return 0;
-	}
-	if (len == 1 && line[0] == '*') {
-		imap_send_tagged(cmd, "BAD", NULL, "Authentication canceled.");
-		imap_cmd_finish(cmd);
-		return 0;
-	}
-	if (sasl_decode(line, len, buf, sizeof(buf), &n) < 0) {
-		imap_send_tagged(cmd, "BAD", NULL, "Invalid base64.");
-		imap_cmd_finish(cmd);
-		return 0;
-	}
-	if (cmd->ctx == NULL) {
-		auth_plain(cmd, buf, n);
-	} else {
-		struct auth_login_ctx *lc = cmd->ctx;
-
-		if (lc->user[0] == '\0') {
-			if (n == 0 || n > AUTH_FIELD_MAX || memchr(buf, '\0', n)) {
-				imap_send_tagged(cmd, "NO", "AUTHENTICATIONFAILED", "Authentication failed.");
-				imap_cmd_finish(cmd);
-				explicit_bzero(buf, sizeof(buf));
-				return 0;
-			}
-			memcpy(lc->user, buf, n + 1);
-			imap_send_continuation(s, "UGFzc3dvcmQ6");	/* "Password:" */
-			s->line_handler = auth_line;
-		} else if (n > AUTH_FIELD_MAX) {
-			imap_send_tagged(cmd, "NO", "AUTHENTICATIONFAILED", "Authentication failed.");
-			imap_cmd_finish(cmd);
-		} else
-			auth_start(cmd, lc->user, strlen(lc->user), buf, n);
-	}
-	explicit_bzero(buf, sizeof(buf));
+	if (line == NULL)
+		r = AUTH_SASL_ETOOLONG;
+	else
+		r = auth_sasl_step(cmd->ctx, line, len, &challenge);
+	auth_sasl_result(cmd, r, challenge);
 	return 0;
 }
 
 int
 cmd_authenticate(struct imap_cmd *cmd)
 {
-	struct imap_session *s = cmd->s;
-	const char *mech;
-	int login;
+	const char *challenge = NULL;
+	enum auth_mech mech;
+	int r;
 
 	if (cmd->n_args < 1 || cmd->n_args > 2 || cmd->args[0].type != IMAP_ARG_ATOM ||
 	    (cmd->n_args == 2 && cmd->args[1].type != IMAP_ARG_ATOM)) {
 		imap_send_tagged(cmd, "BAD", NULL, "AUTHENTICATE wants a mechanism name.");
 		return 1;
 	}
-	mech = cmd->args[0].str;
-	if (strcasecmp(mech, "PLAIN") == 0)
-		login = 0;
-	else if (strcasecmp(mech, "LOGIN") == 0)
-		login = 1;
-	else {
+	mech = auth_sasl_mech(cmd->args[0].str);
+	if (mech == AUTH_MECH_NONE) {
 		imap_send_tagged(cmd, "NO", NULL, "Unsupported authentication mechanism.");
 		return 1;
 	}
 	if (auth_plaintext_refused(cmd))
 		return 1;
-	if (login) {
-		cmd->ctx = xcalloc(1, sizeof(struct auth_login_ctx));
-		cmd->ctx_free = auth_login_ctx_free;
-	}
-	if (cmd->n_args == 2) {
-		/* SASL-IR (RFC 4959): the first response is on the command line. */
-		auth_line(s, cmd->args[1].str, cmd->args[1].len);
-		return 0;
-	}
-	imap_send_continuation(s, login ? "VXNlcm5hbWU6" : "");	/* "Username:" */
-	s->line_handler = auth_line;
+	cmd->ctx = xcalloc(1, sizeof(struct auth_sasl));
+	cmd->ctx_free = sasl_free;
+	/* SASL-IR (RFC 4959): the first response may be on the command line. */
+	r = auth_sasl_start(cmd->ctx, mech,
+	    cmd->n_args == 2 ? cmd->args[1].str : NULL, &challenge);
+	auth_sasl_result(cmd, r, challenge);
 	return 0;
 }

@@ -21,8 +21,6 @@ struct imap_command {
 
 /* Failed logins on one connection before it is closed. */
 #define IMAP_MAX_AUTH_FAILURES	3
-/* Delay before answering a failed login (slows password guessing). */
-#define IMAP_AUTH_FAIL_DELAY_MS	1000
 /* Bad commands (BAD replies) before the session is closed. */
 #define IMAP_MAX_BAD_COMMANDS	20
 /* IDLE keepalive ("* OK Still here"): clients and NATs expect < 29 min silence. */
@@ -34,6 +32,7 @@ struct imap_command {
 
 #define IMAP_SF_DISPATCHING	0x100	/* inside imap_dispatch: finish need not reschedule */
 #define IMAP_SF_AUX_SKIPPING	0x200	/* discarding an overlong IDLE/AUTHENTICATE line */
+#define IMAP_SF_AUTH_WAIT	0x400	/* auth_verify_async pending: never called back once closed */
 
 /* imap_session.c */
 void	 imap_session_close(struct imap_session *s, const char *reason);

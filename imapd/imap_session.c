@@ -305,10 +305,12 @@ imap_on_close(struct conn *c, const char *reason)
 	/*
 	 * A command waiting for the store or a worker still points at the
 	 * session; it frees the session in imap_cmd_finish(). One waiting
-	 * only for input (IDLE, AUTHENTICATE) or for output to drain will
-	 * never be woken: end it here.
+	 * only for input (IDLE, AUTHENTICATE), for output to drain, or for
+	 * auth/ (which calls back only open connections) will never be
+	 * woken: end it here.
 	 */
-	if (s->cmd != NULL && s->line_handler == NULL && s->cmd->resume == NULL)
+	if (s->cmd != NULL && s->line_handler == NULL && s->cmd->resume == NULL &&
+	    !(s->flags & IMAP_SF_AUTH_WAIT))
 		return;
 	if (s->cmd != NULL) {
 		struct imap_cmd *cmd = s->cmd;

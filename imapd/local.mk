@@ -2,7 +2,7 @@
 # unit tests, integration tests and fuzz target. imap-core's files first;
 # the FETCH/STORE/SEARCH/COPY files follow in their own block.
 noinst_LIBRARIES += imapd/libimapd.a
-imapd_libimapd_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mime
+imapd_libimapd_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mime -I$(top_srcdir)/auth
 imapd_libimapd_a_SOURCES = imapd/imapd.h imapd/imap.h imapd/imap_core.h \
 	imapd/imap_parser.c imapd/imap_parser.h \
 	imapd/imap_arg.c \
@@ -31,7 +31,7 @@ imapd_libimapd_a_SOURCES += imapd/imap_seqset.c imapd/imap_seqset.h \
 	imapd/cmd_copy.c
 
 IMAPD_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/imapd -I$(top_srcdir)/mime
-IMAPD_UNIT_LIBS = imapd/libimapd.a mime/libmime.a store/libstore.a $(UNIT_COMMON_LIBS)
+IMAPD_UNIT_LIBS = imapd/libimapd.a mime/libmime.a auth/libauth.a store/libstore.a $(UNIT_COMMON_LIBS)
 
 # The command parser (every split point, literals, limits), mUTF-7, names.
 check_PROGRAMS += tests/unit/check_imap_parser
@@ -52,7 +52,7 @@ tests_fuzz_fuzz_imap_parser_SOURCES = tests/fuzz/fuzz_imap_parser.c
 tests_fuzz_fuzz_imap_parser_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/imapd
 tests_fuzz_fuzz_imap_parser_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_imap_parser_LDFLAGS = $(FUZZ_FLAGS)
-tests_fuzz_fuzz_imap_parser_LDADD = imapd/libimapd.a mime/libmime.a store/libstore.a common/libcommon.a $(DEPS_LIBS)
+tests_fuzz_fuzz_imap_parser_LDADD = imapd/libimapd.a mime/libmime.a auth/libauth.a store/libstore.a common/libcommon.a $(DEPS_LIBS)
 endif
 
 # imap-fetch: unit tests (sequence sets, SEARCH programs on decoded text,
@@ -73,3 +73,15 @@ tests_unit_check_imap_fetch_SOURCES = tests/unit/check_imap_fetch.c
 tests_unit_check_imap_fetch_CPPFLAGS = $(IMAPD_UNIT_CPPFLAGS)
 tests_unit_check_imap_fetch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_imap_fetch_LDADD = $(IMAPD_UNIT_LIBS)
+TESTS += tests/integration/test_imap_fetch.py tests/integration/test_imap_clients.py
+EXTRA_DIST += tests/integration/test_imap_fetch.py tests/integration/test_imap_clients.py
+if ENABLE_FUZZING
+# libFuzzer target for SEARCH programs, FETCH items and sequence sets
+# (seeds in tests/fuzz/corpus/fuzz_imap_search/).
+noinst_PROGRAMS += tests/fuzz/fuzz_imap_search
+tests_fuzz_fuzz_imap_search_SOURCES = tests/fuzz/fuzz_imap_search.c
+tests_fuzz_fuzz_imap_search_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/imapd -I$(top_srcdir)/mime
+tests_fuzz_fuzz_imap_search_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_imap_search_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_imap_search_LDADD = imapd/libimapd.a mime/libmime.a store/libstore.a common/libcommon.a $(DEPS_LIBS)
+endif

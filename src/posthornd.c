@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "imapd.h"
 #include "log.h"
 #include "net.h"
 #include "pop3d.h"
@@ -68,6 +69,9 @@ daemon_handler(enum listen_kind kind)
 	case LISTEN_POP3:
 	case LISTEN_POP3S:
 		return &pop3_conn_handler;
+	case LISTEN_IMAP:
+	case LISTEN_IMAPS:
+		return &imap_conn_handler;
 	default:
 		return NULL;
 	}

@@ -22,7 +22,7 @@ BUILDDIR = os.environ.get("POSTHORN_BUILDDIR", SRCDIR)
 POSTHORND = os.path.join(BUILDDIR, "posthornd")
 POSTHORN = os.path.join(BUILDDIR, "posthorn")
 
-LISTEN_KEYS = ("smtp", "pop3")  # extended as protocols appear
+LISTEN_KEYS = ("smtp", "pop3", "imap")  # extended as protocols appear
 
 
 def free_port():
