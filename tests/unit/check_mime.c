@@ -7,25 +7,36 @@
 
 #include "check_mime_util.h"
 
+/*
+ * Generous timeouts: the suite also runs under valgrind on busy CI
+ * machines (limits: a 50 MB message; cache: every byte flipped).
+ */
+static void
+add(Suite *s, TCase *tc, double seconds)
+{
+	tcase_set_timeout(tc, seconds);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *
 mime_suite(void)
 {
 	Suite *s = suite_create("mime");
 
-	suite_add_tcase(s, mime_tcase_parse());
-	suite_add_tcase(s, mime_tcase_limits());
-	suite_add_tcase(s, mime_tcase_params());
-	suite_add_tcase(s, mime_tcase_envelope());
-	suite_add_tcase(s, mime_tcase_bodystructure());
-	suite_add_tcase(s, mime_tcase_imapstr());
-	suite_add_tcase(s, mime_tcase_section());
-	suite_add_tcase(s, mime_tcase_header_fields());
-	suite_add_tcase(s, mime_tcase_decode());
-	suite_add_tcase(s, mime_tcase_charset());
-	suite_add_tcase(s, mime_tcase_date());
-	suite_add_tcase(s, mime_tcase_search());
-	suite_add_tcase(s, mime_tcase_cache());
-	suite_add_tcase(s, mime_tcase_corpus());
+	add(s, mime_tcase_parse(), 60);
+	add(s, mime_tcase_limits(), 600);
+	add(s, mime_tcase_params(), 60);
+	add(s, mime_tcase_envelope(), 60);
+	add(s, mime_tcase_bodystructure(), 60);
+	add(s, mime_tcase_imapstr(), 60);
+	add(s, mime_tcase_section(), 60);
+	add(s, mime_tcase_header_fields(), 60);
+	add(s, mime_tcase_decode(), 60);
+	add(s, mime_tcase_charset(), 60);
+	add(s, mime_tcase_date(), 60);
+	add(s, mime_tcase_search(), 60);
+	add(s, mime_tcase_cache(), 300);
+	add(s, mime_tcase_corpus(), 60);
 	return s;
 }
 

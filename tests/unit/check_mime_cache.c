@@ -303,7 +303,6 @@ mime_tcase_cache(void)
 
 	while (corpus_files[n] != NULL)
 		n++;
-	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_round_trip, 0, (int)n);
 	tcase_add_test(tc, test_binary_from_cache);
 	tcase_add_test(tc, test_every_flip_rejected);

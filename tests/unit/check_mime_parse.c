@@ -521,7 +521,6 @@ mime_tcase_limits(void)
 {
 	TCase *tc = tcase_create("limits");
 
-	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, test_depth_limit, 0, 2);
 	tcase_add_test(tc, test_part_limit);
 	tcase_add_test(tc, test_huge_message);
