@@ -298,7 +298,8 @@ int	 store_expunge_wait(struct store *store, uint64_t mailbox_id,
 	    const uint32_t *uids, size_t n);
 
 /*
- * Create a mailbox for a user (parents are not implied), not subscribed.
+ * Create a mailbox for a user (parents are not implied), not subscribed
+ * (unless its name already is: subscriptions are kept by name).
  * STORE_EEXIST if it exists, STORE_ENOTFOUND for an unknown user.
  */
 int	 store_mailbox_create(struct store *store, uint64_t user_id,

@@ -611,6 +611,48 @@ START_TEST(test_changed_many)
 }
 END_TEST
 
+/* ------------------------------------------------------------ watchers */
+
+/* Each write that changes a mailbox wakes its watchers; no-ops do not. */
+START_TEST(test_watchers)
+{
+	static const char *const kw[] = { "$label1" };
+	uint32_t one = 1, *uids;
+	struct watch_set w;
+	uint64_t u, ib, sent, h;
+	size_t n;
+	int status;
+
+	ib = inbox_with(&u, 2);
+	sent = mbox(u, "Sent").id;
+	watch_set_init(&w);
+	watch_barrier();
+	h = store_watch_add(t_st, u, watch_set_fn, &w);
+
+	ck_assert_int_eq(kw_change(ib, &one, 1, kw, 1, 1), 0);
+	watch_barrier();
+	ck_assert_uint_eq(watch_set_count(&w), 1);
+	ck_assert(watch_set_has(&w, ib));
+
+	watch_set_clear(&w);
+	ck_assert_int_eq(kw_change(ib, &one, 1, kw, 1, 1), 0);	/* no-op */
+	uids = claim_recent(ib, &n, &status);			/* session state */
+	ck_assert_uint_eq(n, 2);
+	free(uids);
+	watch_barrier();
+	ck_assert_uint_eq(watch_set_count(&w), 0);
+
+	ck_assert_uint_eq(append_msg(sent, msg1, STORE_FLAG_SEEN, NULL, 0), 1);
+	watch_barrier();
+	ck_assert_uint_eq(watch_set_count(&w), 1);
+	ck_assert(watch_set_has(&w, sent));
+
+	store_watch_remove(t_st, h);
+	watch_set_destroy(&w);
+	ck_assert_int_eq(check_problems(t_st), 0);
+}
+END_TEST
+
 /* ----------------------------------------------------------- the cache */
 
 START_TEST(test_blob_cache)
@@ -689,6 +731,7 @@ store_imap_msg_tcases(Suite *s)
 	tcase_add_test(tc, test_keyword_names);
 	tcase_add_test(tc, test_keyword_limit);
 	tcase_add_test(tc, test_unchangedsince);
+	tcase_add_test(tc, test_watchers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("APPEND and Recent");
