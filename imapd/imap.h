@@ -146,8 +146,11 @@ struct imap_selected {
 	uint8_t			*expunged;	/* count bytes or NULL: 1 = gone from the store */
 	uint32_t		 recent;	/* messages with STORE_FLAG_RECENT in the view */
 
-	/* The mailbox's keyword table (store_keyword_list) as last told in FLAGS. */
-	char			 keywords[STORE_KEYWORDS_MAX][STORE_KEYWORD_LEN];
+	/*
+	 * The mailbox's keyword table (store_keyword_list): n_keywords names
+	 * (malloc'ed, NULL when there are none; an idle session stays small).
+	 */
+	char			(*keywords)[STORE_KEYWORD_LEN];
 	int			 n_keywords;
 	int			 n_keywords_told;	/* in the last FLAGS response */
 

@@ -167,8 +167,8 @@ parser_reset_command(struct imap_parser *p)
 	p->lits = NULL;
 	p->n_lits = p->cap_lits = 0;
 	p->lit_left = 0;
-	/* A big APPEND's text buffer is not kept around. */
-	if (p->cap > 4 * IMAP_LINE_MAX) {
+	/* A long command's text buffer is not kept around (idle sessions stay small). */
+	if (p->cap > 4096) {
 		free(p->buf);
 		p->buf = NULL;
 		p->cap = 0;

@@ -63,6 +63,7 @@ imap_view_free(struct imap_selected **selp)
 		return;
 	free(sel->msgs);
 	free(sel->expunged);
+	free(sel->keywords);
 	free(sel);
 	*selp = NULL;
 }
@@ -128,13 +129,22 @@ void
 imap_keywords_load(struct imap_session *s)
 {
 	struct imap_selected *sel = s->sel;
+	char names[STORE_KEYWORDS_MAX][STORE_KEYWORD_LEN];
 	int n;
 
 	if (sel == NULL)
 		return;
-	n = store_keyword_list(s->store, sel->mailbox_id, sel->keywords);
-	if (n >= 0)
-		sel->n_keywords = n;
+	n = store_keyword_list(s->store, sel->mailbox_id, names);
+	if (n < 0 || n > STORE_KEYWORDS_MAX)
+		return;
+	if (n != sel->n_keywords) {
+		free(sel->keywords);
+		sel->keywords = n > 0 ? xreallocarray(NULL, (size_t)n,
+		    sizeof(*sel->keywords)) : NULL;
+	}
+	if (n > 0)
+		memcpy(sel->keywords, names, (size_t)n * sizeof(*sel->keywords));
+	sel->n_keywords = n;
 }
 
 void
