@@ -352,8 +352,9 @@ open_new_dbs(struct store *s, MDB_txn *txn)
 
 /*
  * Subscriptions leave the mailbox record: each subscribed bit becomes an
- * entry of the subscriptions DB and is cleared (same record size, so the
- * record is rewritten in place under the cursor).
+ * entry of the subscriptions DB and is cleared. Keys are copied before
+ * any write (a write may move the page they point into), and the cursor
+ * finds its place again by key after each rewrite.
  */
 static int
 migrate_subscriptions(struct store *s, MDB_txn *txn)
@@ -361,7 +362,7 @@ migrate_subscriptions(struct store *s, MDB_txn *txn)
 	MDB_cursor *c;
 	MDB_val k, v;
 	struct store_mailbox mb;
-	uint8_t rec[STORE_MAILBOX_REC_LEN];
+	uint8_t key[STORE_MAILBOX_KEY_MAX], rec[STORE_MAILBOX_REC_LEN];
 	int rc, err = 0, subscribed;
 
 	if ((rc = mdb_cursor_open(txn, s->dbi[DB_MAILBOXES], &c)) != 0)
@@ -373,13 +374,16 @@ migrate_subscriptions(struct store *s, MDB_txn *txn)
 		subscribed = (((const uint8_t *)v.mv_data)[2] & 1) != 0;
 		if (!subscribed)
 			continue;
-		if ((err = store_subscription_put(s, txn, mb.user_id,
-		    mb.name)) != 0)
-			break;
+		memcpy(key, k.mv_data, k.mv_size);
+		k.mv_data = key;
 		store_mailbox_encode(&mb, rec);
 		v.mv_size = sizeof(rec);
 		v.mv_data = rec;
-		if ((rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT)) != 0) {
+		if ((err = store_subscription_put(s, txn, mb.user_id,
+		    mb.name)) != 0)
+			break;
+		if ((rc = mdb_put(txn, s->dbi[DB_MAILBOXES], &k, &v, 0)) != 0 ||
+		    (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY)) != 0) {
 			err = store_lmdb_error(rc);
 			break;
 		}
@@ -406,7 +410,9 @@ migrate_messages(struct store *s, MDB_txn *txn)
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if ((err = message_decode_v1(&k, &v, &m)) != 0)
 			break;
-		store_modseq_key(ikey, store_get_be64(k.mv_data), m.modseq);
+		memcpy(key, k.mv_data, sizeof(key));
+		k.mv_data = key;
+		store_modseq_key(ikey, store_get_be64(key), m.modseq);
 		store_put_le32(uid, m.uid);
 		ik.mv_size = sizeof(ikey);
 		ik.mv_data = ikey;
@@ -416,9 +422,7 @@ migrate_messages(struct store *s, MDB_txn *txn)
 			err = store_lmdb_error(rc);
 			break;
 		}
-		memcpy(key, k.mv_data, sizeof(key));
 		store_message_encode(&m, rec);
-		k.mv_data = key;
 		v.mv_size = sizeof(rec);
 		v.mv_data = rec;
 		/* The record grows: put, then find our place again by key. */
