@@ -17,6 +17,7 @@ import os
 import re
 import smtplib
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -819,6 +820,61 @@ class TestSessions(IMAPCase):
         self.assertEqual(r.line(), b"+ idling")
         r.close()   # gone in the middle of IDLE: the daemon must not mind
         m.noop()
+
+
+class TestTLS(unittest.TestCase):
+    """STARTTLS (RFC 3501 6.2.1) and implicit TLS (RFC 8314) with LOGINDISABLED."""
+
+    @classmethod
+    def setUpClass(cls):
+        srv = harness.Server(users=dict(PASSWORDS),
+                             listen=("smtp", "imap", "imaps"),
+                             extra_config={"plaintext_auth": "never"})
+        srv.cert = os.path.join(srv.tmp, "cert.pem")
+        srv.key = os.path.join(srv.tmp, "key.pem")
+        srv.extra_config.update({"tls_cert": srv.cert, "tls_key": srv.key})
+        srv.write_config()
+        srv.cli("cert", "selfsigned", "localhost")
+        srv.__enter__()
+        cls.srv = srv
+        cls.ctx = ssl.create_default_context(cafile=srv.cert)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__(None, None, None)
+
+    def test_starttls_then_login(self):
+        r = Raw(self.srv.port("imap"))
+        self.assertIn(b"STARTTLS", r.greeting)
+        self.assertIn(b"LOGINDISABLED", r.greeting)
+        # a command pipelined behind STARTTLS is dropped (CVE-2011-0411)
+        r.send("s1 STARTTLS\r\ns2 NOOP\r\n")
+        self.assertRegex(r.line(), rb"^s1 OK")
+        tls = self.ctx.wrap_socket(r.sock, server_hostname="localhost")
+        f = tls.makefile("rb")
+        tls.sendall(b"c1 CAPABILITY\r\n")
+        caps = f.readline()
+        self.assertTrue(caps.startswith(b"* CAPABILITY "), caps)
+        self.assertIn(b"AUTH=PLAIN", caps)
+        self.assertNotIn(b"STARTTLS", caps)
+        self.assertNotIn(b"LOGINDISABLED", caps)
+        self.assertRegex(f.readline(), rb"^c1 OK")
+        tls.sendall(('l1 LOGIN %s "%s"\r\n' % (ALICE, PASSWORDS[ALICE])).encode())
+        self.assertIsNotNone(LOGIN_OK.match(f.readline()))
+        tls.close()
+
+    def test_imaplib_starttls_and_imaps(self):
+        m = imaplib.IMAP4("localhost", self.srv.port("imap"), timeout=15)
+        m.starttls(ssl_context=self.ctx)
+        self.assertEqual(m.login(ALICE, PASSWORDS[ALICE])[0], "OK")
+        m.logout()
+        ctx = ssl.create_default_context(cafile=self.srv.cert)
+        m = imaplib.IMAP4_SSL("localhost", self.srv.port("imaps"), ssl_context=ctx,
+                              timeout=15)
+        self.assertNotIn("LOGINDISABLED", m.capabilities)
+        self.assertEqual(m.login(ALICE, PASSWORDS[ALICE])[0], "OK")
+        self.assertEqual(m.select("INBOX")[0], "OK")
+        m.logout()
 
 
 if __name__ == "__main__":
