@@ -82,6 +82,7 @@ struct conn {
 	int			 local_port;
 	int			 loopback;
 	int			 tls;		/* TLS is on (implicit or STARTTLS) */
+	int			 tls_closed;	/* close_notify sent */
 	/* lifetime */
 	int			 refs;
 	struct conn		*next, *prev;	/* loop->conns */
@@ -351,9 +352,22 @@ conn_close_if_flushed(struct conn *c)
 {
 	struct bufferevent *under = bufferevent_get_underlying(c->bev);
 	struct timeval poll = { 0, 10 * 1000 };
+	SSL *ssl;
 
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) != 0)
 		return;		/* conn_write_cb calls again */
+	/*
+	 * RFC 8446 6.1: end TLS with close_notify after the last reply, so
+	 * the client can tell an orderly close from a truncation. It goes to
+	 * the socket (implicit TLS) or into the underlying bev (STARTTLS).
+	 */
+	if (c->tls && !c->tls_closed && !c->abort_now &&
+	    (ssl = bufferevent_openssl_get_ssl(c->bev)) != NULL &&
+	    SSL_is_init_finished(ssl)) {
+		c->tls_closed = 1;
+		(void)SSL_shutdown(ssl);
+		ERR_clear_error();
+	}
 	if (c->abort_now || under == NULL ||
 	    evbuffer_get_length(bufferevent_get_output(under)) == 0 ||
 	    time_monotonic_ms() >= c->flush_deadline) {
