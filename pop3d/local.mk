@@ -24,6 +24,10 @@ tests_unit_check_pop3_LDADD = pop3d/libpop3d.a $(UNIT_COMMON_LIBS)
 
 TESTS += tests/integration/test_pop3.py
 EXTRA_DIST += tests/integration/test_pop3.py
+# TLS for POP3 (STLS, POP3S), certificates and `posthorn cert`; the
+# testssl.sh scan is its own file so it runs in parallel with the rest.
+TESTS += tests/integration/test_tls.py tests/integration/test_tls_testssl.py
+EXTRA_DIST += tests/integration/test_tls.py tests/integration/test_tls_testssl.py
 
 if ENABLE_FUZZING
 # libFuzzer target for the command parser and the byte-stuffer (seeds in

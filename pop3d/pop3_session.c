@@ -243,6 +243,15 @@ pop3_session_login(struct pop3_session *s, const struct store_user *u)
 	pop3_ok(s, "Logged in.");
 }
 
+void
+pop3_session_unlock(struct pop3_session *s)
+{
+	if (!(s->flags & POP3_F_LOCKED))
+		return;
+	pop3_lock_release(s->account.id);
+	s->flags &= ~POP3_F_LOCKED;
+}
+
 /* A \Seen update is fire and forget: its job is only the UID array. */
 static void
 pop3_seen_done(void *arg, int status)
@@ -388,8 +397,7 @@ pop3_on_close(struct conn *c, const char *reason)
 	/* The client read what it fetched; IMAP should show it as read. */
 	pop3_session_flush_seen(s);
 	pop3_retr_free(s);
-	if (s->flags & POP3_F_LOCKED)
-		pop3_lock_release(s->account.id);
+	pop3_session_unlock(s);
 	pop3_maildrop_free(&s->maildrop);
 	explicit_bzero(s->user, sizeof(s->user));
 	pop3_auth_abort(s);

@@ -100,6 +100,11 @@ void	 pop3_session_unblock(struct pop3_session *s, unsigned flag);
 void	 pop3_session_starttls(struct pop3_session *s);
 /* Enter TRANSACTION for a verified user: lock and load the maildrop. */
 void	 pop3_session_login(struct pop3_session *s, const struct store_user *u);
+/*
+ * Give the maildrop lock back before the final reply, so a client that
+ * reconnects the moment it reads "+OK" finds its maildrop free.
+ */
+void	 pop3_session_unlock(struct pop3_session *s);
 /* Hand \Seen for the retrieved messages to the store (fire and forget). */
 void	 pop3_session_flush_seen(struct pop3_session *s);
 

@@ -43,6 +43,7 @@ pop3_update_begin(struct pop3_session *s)
 	n = pop3_maildrop_deleted_uids(s->maildrop, &uids);
 	if (n == 0 || s->maildrop->mailbox_id == 0) {
 		free(uids);
+		pop3_session_unlock(s);
 		pop3_ok(s, "Logging out.");
 		pop3_session_close(s, "quit");
 		return;
@@ -76,6 +77,7 @@ pop3_update_done(void *arg)
 	struct pop3_session *s;
 
 	if (!conn_is_closed(c) && (s = conn_session(c)) != NULL) {
+		pop3_session_unlock(s);
 		if (job->status == 0) {
 			log_info("pop3: conn=%llu user=<%s> deleted %zu messages",
 			    (unsigned long long)s->id, s->account.address, job->n);
