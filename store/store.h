@@ -359,6 +359,7 @@ int	 store_keyword_list(struct store *store, uint64_t mailbox_id,
  * 7162 3.1.3): the caller answers that itself, 0 here means "no
  * condition". Unknown UIDs are skipped; a UID listed twice is changed
  * once. New keyword names stay out of the table when no message changed.
+ * STORE_ELIMIT also for more than 1024 keyword names in one call.
  */
 struct store_flag_change {
 	uint64_t	 mailbox_id;
