@@ -164,7 +164,7 @@ cmd_append(struct imap_cmd *cmd)
 	size_t i = 1;
 	int r;
 
-	if (cmd->n_args < 2 || cmd->n_args > 4) {
+	if (cmd->n_args < 2 || cmd->n_args > 5) {
 		imap_send_tagged(cmd, "BAD", NULL, "APPEND wants a mailbox and a message.");
 		return 1;
 	}
@@ -177,7 +177,7 @@ cmd_append(struct imap_cmd *cmd)
 		}
 		i++;
 	}
-	if (i + 1 < cmd->n_args) {
+	if (i + 1 < cmd->n_args && !imap_arg_atom_is(&cmd->args[i], "UTF8")) {
 		const char *d;
 		size_t dlen;
 
@@ -190,6 +190,13 @@ cmd_append(struct imap_cmd *cmd)
 		i++;
 	}
 	msg = &cmd->args[i];
+	/* RFC 6855 4: "UTF8 (~{n}...)" carries a message with UTF-8 headers. */
+	if (i + 2 == cmd->n_args && imap_arg_atom_is(msg, "UTF8") &&
+	    cmd->args[i + 1].type == IMAP_ARG_LIST && cmd->args[i + 1].list_n == 1 &&
+	    imap_utf8_enabled(s)) {
+		msg = &cmd->args[i + 1].list[0];
+		i++;
+	}
 	if (i + 1 != cmd->n_args || imap_arg_string(msg, NULL) == NULL) {
 		free(job);
 		imap_send_tagged(cmd, "BAD", NULL, "APPEND wants the message as a literal.");

@@ -383,6 +383,10 @@ parser_line_end(struct imap_parser *p)
 	limit = is_append ? p->lim.append_max : p->lim.literal_max;
 	if (!is_append && p->total + size > p->lim.command_max)
 		limit = 0;
+	/* RFC 7888 4: before login, non-synchronizing literals as LITERAL- allows. */
+	if (p->lim.preauth && (flags & IMAP_ARGF_NONSYNC) &&
+	    limit > IMAP_LITERAL_MINUS_MAX)
+		limit = IMAP_LITERAL_MINUS_MAX;
 	if (size > limit || (is_append && size > p->lim.append_max)) {
 		int nonsync = (flags & IMAP_ARGF_NONSYNC) != 0;
 

@@ -424,6 +424,10 @@ class TestMailboxes(IMAPCase):
         r2 = self.raw(user)
         lines = self.list_lines(r2, 'LIST "" "Entw*"')
         self.assertEqual(lines, [b'* LIST (\\HasNoChildren) "/" "Entw&APw-rfe"'])
+        # RFC 6855 4: APPEND ... UTF8 (literal8)
+        msg = "Subject: Gr\u00fc\u00dfe\r\n\r\nhi\r\n".encode()
+        r.send(b'u1 APPEND "Entw\xc3\xbcrfe" UTF8 (~{%d+}\r\n' % len(msg) + msg + b")\r\n")
+        self.assertRegex(r.read_response("u1")[-1], rb"^u1 OK \[APPENDUID \d+ 1\]")
 
     def test_subscribe(self):
         user = self.fresh_user("subscriber")

@@ -347,6 +347,18 @@ START_TEST(test_preauth_limits)
 	/* A synchronizing literal over the limit is refused before "+". */
 	run_parser("a LOGIN {9000}\r\nb NOOP\r\n", strlen("a LOGIN {9000}\r\nb NOOP\r\n"), 1, 0, 1, 0, got, sizeof(got));
 	ck_assert_str_eq(got, "a BAD TOOBIG|b NOOP");
+	/* Non-synchronizing before login: LITERAL-'s 4096 at most, else close (RFC 7888). */
+	{
+		size_t l4;
+		char *lit = repeat("a LOGIN {4096+}\r\n", 'u', 4096, " p\r\nb NOOP\r\n", &l4);
+
+		run_parser(lit, l4, 100, 0, 1, 0, got, sizeof(got));
+		ck_assert_msg(strncmp(got, "a LOGIN {4096+}uuu", 18) == 0, "%.30s", got);
+		ck_assert_msg(strstr(got, " p|b NOOP") != NULL, "%s", got + strlen(got) - 20);
+		free(lit);
+	}
+	run_parser("a LOGIN {4097+}\r\nxx", strlen("a LOGIN {4097+}\r\nxx"), 1, 0, 1, 0, got, sizeof(got));
+	ck_assert_str_eq(got, "a BAD TOOBIG FATAL");
 	/* A non-synchronizing one before login closes (RFC 7888 LITERAL-). */
 	run_parser("a LOGIN {9000+}\r\nxx", strlen("a LOGIN {9000+}\r\nxx"), 1, 0, 1, 0, got, sizeof(got));
 	ck_assert_str_eq(got, "a BAD TOOBIG FATAL");
