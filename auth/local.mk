@@ -15,3 +15,13 @@ tests_unit_check_auth_SOURCES = tests/unit/check_auth.c
 tests_unit_check_auth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/auth
 tests_unit_check_auth_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_auth_LDADD = auth/libauth.a store/libstore.a $(UNIT_COMMON_LIBS)
+
+if ENABLE_FUZZING
+# libFuzzer target for the SASL decoders (seeds in tests/fuzz/corpus/fuzz_auth_sasl/).
+noinst_PROGRAMS += tests/fuzz/fuzz_auth_sasl
+tests_fuzz_fuzz_auth_sasl_SOURCES = tests/fuzz/fuzz_auth_sasl.c
+tests_fuzz_fuzz_auth_sasl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/auth
+tests_fuzz_fuzz_auth_sasl_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_auth_sasl_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_auth_sasl_LDADD = auth/libauth.a store/libstore.a common/libcommon.a $(DEPS_LIBS)
+endif

@@ -49,8 +49,9 @@ TESTS += $(SMTP_INTEGRATION_TESTS)
 EXTRA_DIST += $(SMTP_INTEGRATION_TESTS)
 
 if ENABLE_FUZZING
-# libFuzzer targets for the command parser and the DATA/BDAT decoder (seeds
-# in tests/fuzz/corpus/fuzz_smtp_*/); FUZZ_FLAGS is set in tests/fuzz/local.mk.
+# libFuzzer targets for the command parser, the DATA/BDAT decoder and the
+# header reader of submission (seeds in tests/fuzz/corpus/fuzz_smtp_*/);
+# FUZZ_FLAGS is set in tests/fuzz/local.mk.
 noinst_PROGRAMS += tests/fuzz/fuzz_smtp_parse tests/fuzz/fuzz_smtp_data
 tests_fuzz_fuzz_smtp_parse_SOURCES = tests/fuzz/fuzz_smtp_parse.c
 tests_fuzz_fuzz_smtp_parse_CPPFLAGS = $(SMTP_UNIT_CPPFLAGS)
@@ -62,4 +63,10 @@ tests_fuzz_fuzz_smtp_data_CPPFLAGS = $(SMTP_UNIT_CPPFLAGS)
 tests_fuzz_fuzz_smtp_data_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_smtp_data_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_smtp_data_LDADD = smtpd/libsmtpd.a common/libcommon.a $(DEPS_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_smtp_header
+tests_fuzz_fuzz_smtp_header_SOURCES = tests/fuzz/fuzz_smtp_header.c
+tests_fuzz_fuzz_smtp_header_CPPFLAGS = $(SMTP_UNIT_CPPFLAGS)
+tests_fuzz_fuzz_smtp_header_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_smtp_header_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_smtp_header_LDADD = smtpd/libsmtpd.a common/libcommon.a $(DEPS_LIBS)
 endif

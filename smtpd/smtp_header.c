@@ -117,6 +117,8 @@ skip_cfws(struct lexer *lx)
 		for (depth = 0; lx->p < lx->end; lx->p++) {
 			if (*lx->p == '\\' && lx->p + 1 < lx->end)
 				lx->p++;	/* quoted-pair */
+			else if (*lx->p == '\0')
+				return -1;
 			else if (*lx->p == '(')
 				depth++;
 			else if (*lx->p == ')' && --depth == 0)
@@ -128,13 +130,25 @@ skip_cfws(struct lexer *lx)
 	}
 }
 
+/* RFC 5322 3.2.4: no NUL or control bytes in quotes; folding is fine. */
+static int
+is_bad_ctl(unsigned char c)
+{
+	return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
+}
+
 /* Scan a quoted-string or domain-literal ending in close; -1 if open. */
 static int
 scan_quoted(struct lexer *lx, char close)
 {
 	for (lx->p++; lx->p < lx->end; lx->p++) {
-		if (*lx->p == '\\' && lx->p + 1 < lx->end)
+		if (is_bad_ctl((unsigned char)*lx->p))
+			return -1;
+		if (*lx->p == '\\' && lx->p + 1 < lx->end) {
+			if (is_bad_ctl((unsigned char)lx->p[1]))
+				return -1;
 			lx->p++;
+		}
 		else if (*lx->p == close) {
 			lx->p++;
 			return 0;
@@ -199,13 +213,19 @@ mb_append(char *buf, size_t size, size_t *len, int *overflow, const char *p, siz
 	buf[*len] = '\0';
 }
 
-/* local "@" domain with one '@' outside quotes and literals, both sides set. */
+/*
+ * local "@" domain with one '@' outside quotes and literals, both sides
+ * set, and no control bytes (a folded quoted local part is no mailbox).
+ */
 static int
 addr_valid(const char *a, size_t len)
 {
 	size_t	 i, at = 0, ats = 0;
 	int	 quoted = 0, literal = 0;
 
+	for (i = 0; i < len; i++)
+		if ((unsigned char)a[i] < 0x20 || a[i] == 0x7f)
+			return 0;
 	for (i = 0; i < len; i++) {
 		if ((quoted || literal) && a[i] == '\\')
 			i++;

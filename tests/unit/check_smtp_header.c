@@ -60,6 +60,11 @@ static const struct addr_case addr_cases[] = {
 	{ " a@x.test;", -1, "" },			/* ';' outside a group */
 	{ " G: H: a@x.test;;", -1, "" },		/* nested groups */
 	{ " <a@x.test\x01>", -1, "" },
+	{ " \"a\x01b\"@x.test", -1, "" },		/* control bytes in quotes */
+	{ " \"a\\\x01b\"@x.test", -1, "" },
+	{ " (c\x7f) a@x.test", 1, "a@x.test" },	/* comments are skipped whole */
+	{ " \"Long\r\n name\" <a@x.test>", 1, "a@x.test" },	/* folded in quotes */
+	{ " \"a\r\n b\"@x.test", -1, "" },		/* ...but no such mailbox */
 };
 
 struct collect {
