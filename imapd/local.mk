@@ -41,8 +41,8 @@ tests_unit_check_imap_parser_CPPFLAGS = $(IMAPD_UNIT_CPPFLAGS)
 tests_unit_check_imap_parser_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_imap_parser_LDADD = $(IMAPD_UNIT_LIBS)
 
-TESTS += tests/integration/test_imap_core.py
-EXTRA_DIST += tests/integration/test_imap_core.py
+TESTS += tests/integration/test_imap_core.py tests/integration/test_imap_core_replay.py
+EXTRA_DIST += tests/integration/test_imap_core.py tests/integration/test_imap_core_replay.py
 
 if ENABLE_FUZZING
 # libFuzzer target for the command parser with literals (seeds in
