@@ -125,6 +125,9 @@ smtp_cmd_auth(struct smtp_session *s, const char *args)
 	}
 	s->sasl = xcalloc(1, sizeof(*s->sasl));
 	rc = auth_sasl_start(s->sasl, m, ir, &challenge);
+	/* args points into s->line: the initial response may hold a password. */
+	if (ir != NULL)
+		explicit_bzero(s->line, s->linesize);
 	smtp_auth_step_result(s, rc, challenge);
 }
 

@@ -37,8 +37,8 @@ enum smtp_verb {
 	SMTP_CMD_VRFY,
 	SMTP_CMD_EXPN,
 	SMTP_CMD_HELP,
-	SMTP_CMD_STARTTLS,	/* recognised; implemented by the TLS issue */
-	SMTP_CMD_AUTH,		/* recognised; implemented by the AUTH issue */
+	SMTP_CMD_STARTTLS,	/* RFC 3207 (smtp_commands.c) */
+	SMTP_CMD_AUTH,		/* RFC 4954 (smtp_auth.c) */
 	SMTP_CMD_COUNT
 };
 

@@ -3,9 +3,10 @@
  * session lifetime, the input loop and the session state.
  *
  * Input is processed strictly in order (RFC 2920 pipelining): one command
- * line, one DATA stretch or one BDAT chunk at a time. While a delivery is in
- * flight the session stops reading and leaves buffered commands alone until
- * the reply is sent (smtp_tx.c resumes it). When the client does not read
+ * line, one SASL response, one DATA stretch or one BDAT chunk at a time.
+ * While a delivery or a password check is in flight the session stops
+ * reading and leaves buffered commands alone until the reply is sent
+ * (smtp_tx.c and smtp_auth.c resume it). When the client does not read
  * its replies, input is paused until the output drains.
  *
  * What commands do lives in smtp_commands.c, the mail transaction in
