@@ -197,8 +197,13 @@ imap_session_process(struct imap_session *s)
 			return;
 		}
 		if (conn_output_pending(s->conn) > IMAP_OUTPUT_HIGH) {
-			/* A client pipelining without reading: wait for on_drain. */
+			/*
+			 * A client pipelining without reading: wait for
+			 * on_drain, and stop reading once it has queued a lot.
+			 */
 			s->flags |= IMAP_SF_DRAINING;
+			if (evbuffer_get_length(in) > IMAP_INPUT_BLOCKED_MAX)
+				conn_pause_read(s->conn);
 			return;
 		}
 		if (evbuffer_get_length(in) == 0)
@@ -274,6 +279,7 @@ imap_on_drain(struct conn *c)
 	}
 	if (s->flags & IMAP_SF_DRAINING) {
 		s->flags &= ~IMAP_SF_DRAINING;
+		conn_resume_read(s->conn);
 		conn_schedule_read(s->conn);
 	}
 }
