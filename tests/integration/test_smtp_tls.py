@@ -109,9 +109,9 @@ def pop3s_messages(server, ctx, user, password):
 def s_client(port, *args, data=b"QUIT\r\n"):
     """openssl s_client; returns (exit status, stdout + stderr as text).
 
-    A session that worked is recognised by its output (the 221 to QUIT):
-    the exit status is also 1 when the server closes without a TLS
-    close_notify, which OpenSSL 3 reports as "unexpected eof".
+    The exit status is 0 only when the session ended cleanly: OpenSSL 3
+    reports a server that hangs up without a TLS close_notify as
+    "unexpected eof", status 1.
     """
     # -ign_eof: send data, then wait for the server to close (after QUIT).
     r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
@@ -151,6 +151,7 @@ class SMTPTLSTest(unittest.TestCase):
             rc, out = s_client(self.srv.port(kind), "-starttls", "smtp",
                                "-CAfile", self.cert, "-verify_return_error",
                                data=b"EHLO client.example\r\nQUIT\r\n")
+            self.assertEqual(rc, 0, out)
             self.assertIn("Verify return code: 0 (ok)", out)
             self.assertRegex(out, r"New, TLSv1\.[23], Cipher is ")
             self.assertIn("221 2.0.0 %s Bye" % HOSTNAME, out)
@@ -159,6 +160,7 @@ class SMTPTLSTest(unittest.TestCase):
         rc, out = s_client(self.srv.port("submissions"), "-CAfile", self.cert,
                            "-verify_return_error",
                            data=b"EHLO client.example\r\nQUIT\r\n")
+        self.assertEqual(rc, 0, out)
         self.assertIn("Verify return code: 0 (ok)", out)
         self.assertIn("220 %s ESMTP Posthorn" % HOSTNAME, out)
         self.assertIn("221 2.0.0", out)
@@ -178,6 +180,7 @@ class SMTPTLSTest(unittest.TestCase):
             self.assertNotEqual(rc, 0, (cipher, out))
         # TLS 1.2 with an intermediate cipher works.
         rc, out = s_client(self.srv.port("submissions"), "-tls1_2")
+        self.assertEqual(rc, 0, out)
         self.assertRegex(out, r"New, TLSv1\.2, Cipher is ECDHE-ECDSA-"
                               r"(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)")
         self.assertIn("221 2.0.0", out)
