@@ -2,16 +2,18 @@
 # demo.sh: from a fresh Debian 12 clone to a running Posthorn in one command.
 #
 # Installs the build dependencies (apt-get, when missing), builds in ./build,
-# creates ./demo/ (config, store, domain example.test, user demo@example.test
-# with a random password) and runs posthornd in the foreground on loopback
-# high ports, after printing how to send a message and read it. Rerunning it
-# reuses ./demo/ and the same password. Stop the daemon with Ctrl-C.
+# creates ./demo/ (config, store, a self-signed certificate for localhost,
+# domain example.test, user demo@example.test with a random password) and
+# runs posthornd in the foreground on loopback high ports, after printing how
+# to send a message and read it. Rerunning it reuses ./demo/ and the same
+# password. Stop the daemon with Ctrl-C.
 #
 #   scripts/demo.sh               build, set up, run
 #   scripts/demo.sh --setup-only  build and set up, do not run
 #
-# Ports: SMTP 127.0.0.1:2525, POP3 127.0.0.1:2110 (override with
-# DEMO_SMTP_PORT / DEMO_POP3_PORT before the first run).
+# Ports on 127.0.0.1: SMTP 2525, submission 2587 (STARTTLS) and 2465 (TLS),
+# POP3 2110 (STLS) and 2995 (TLS), IMAP 2143 (STARTTLS) and 2993 (TLS)
+# (override with DEMO_SMTP_PORT, DEMO_POP3_PORT, ... before the first run).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -20,6 +22,11 @@ BUILD=$SRC/build
 DEMO=$SRC/demo
 SMTP_PORT=${DEMO_SMTP_PORT:-2525}
 POP3_PORT=${DEMO_POP3_PORT:-2110}
+POP3S_PORT=${DEMO_POP3S_PORT:-2995}
+IMAP_PORT=${DEMO_IMAP_PORT:-2143}
+IMAPS_PORT=${DEMO_IMAPS_PORT:-2993}
+SUBMISSION_PORT=${DEMO_SUBMISSION_PORT:-2587}
+SUBMISSIONS_PORT=${DEMO_SUBMISSIONS_PORT:-2465}
 DOMAIN=example.test
 USER_ADDR=demo@$DOMAIN
 RUN=yes
@@ -73,11 +80,28 @@ hostname    = localhost
 data_dir    = $DEMO/data
 listen_smtp = 127.0.0.1:$SMTP_PORT
 listen_pop3 = 127.0.0.1:$POP3_PORT
-# listen_imap = 127.0.0.1:2143    (IMAP arrives with a later release)
 log_level   = info
 EOF
 	fi
+	# TLS (added to a demo config from before TLS too): a self-signed
+	# certificate for localhost made by posthorn cert selfsigned.
+	if ! grep -q '^tls_cert' "$DEMO/posthorn.conf"; then
+		cat >>"$DEMO/posthorn.conf" <<EOF
+tls_cert    = $DEMO/cert.pem
+tls_key     = $DEMO/key.pem
+listen_pop3s       = 127.0.0.1:$POP3S_PORT
+listen_imap        = 127.0.0.1:$IMAP_PORT
+listen_imaps       = 127.0.0.1:$IMAPS_PORT
+listen_submission  = 127.0.0.1:$SUBMISSION_PORT
+listen_submissions = 127.0.0.1:$SUBMISSIONS_PORT
+EOF
+	fi
 	PH=("$BUILD/posthorn" -c "$DEMO/posthorn.conf")
+	if [ ! -s "$DEMO/cert.pem" ] || [ ! -s "$DEMO/key.pem" ]; then
+		say "creating a self-signed certificate for localhost"
+		rm -f "$DEMO/cert.pem" "$DEMO/key.pem"
+		"${PH[@]}" cert selfsigned localhost
+	fi
 	"${PH[@]}" check >/dev/null
 	if ! "${PH[@]}" domain list | grep -qx "$DOMAIN"; then
 		"${PH[@]}" domain add "$DOMAIN"
@@ -100,7 +124,11 @@ print_howto() {
 
 ==> Posthorn demo
     config:   $DEMO/posthorn.conf
-    SMTP:     127.0.0.1:$SMTP_PORT     POP3: 127.0.0.1:$POP3_PORT
+    SMTP:     127.0.0.1:$SMTP_PORT   submission: $SUBMISSION_PORT (STARTTLS), $SUBMISSIONS_PORT (TLS)
+    POP3:     127.0.0.1:$POP3_PORT   (STLS)      POP3S: $POP3S_PORT
+    IMAP:     127.0.0.1:$IMAP_PORT   (STARTTLS)  IMAPS: $IMAPS_PORT
+    TLS:      a self-signed certificate for "localhost", $DEMO/cert.pem:
+              clients must trust that file (curl --cacert) or they refuse it
     user:     $USER_ADDR
     password: $PASSWORD
 
@@ -115,6 +143,8 @@ Send a message (in another terminal), with any of:
 Read it:
     curl -s pop3://127.0.0.1:$POP3_PORT/ -u '$USER_ADDR:$PASSWORD'      # list
     curl -s pop3://127.0.0.1:$POP3_PORT/1 -u '$USER_ADDR:$PASSWORD'     # message 1
+    curl -s --cacert $DEMO/cert.pem pop3s://localhost:$POP3S_PORT/1 -u '$USER_ADDR:$PASSWORD'
+    openssl s_client -connect 127.0.0.1:$POP3S_PORT -brief </dev/null    # the TLS handshake
 
     python3 -c 'import poplib; p = poplib.POP3("127.0.0.1", $POP3_PORT); p.user("$USER_ADDR"); p.pass_("$PASSWORD"); n = len(p.list()[1]); print(n, "messages"); n and print(b"\n".join(p.retr(n)[1]).decode()); p.quit()'
 
