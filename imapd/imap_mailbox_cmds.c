@@ -262,8 +262,10 @@ cmd_rename(struct imap_cmd *cmd)
 	    mailbox_arg_or_reply(cmd, &cmd->args[1], to, sizeof(to)) < 0)
 		return 1;
 	fl = strlen(from);
-	if (strcmp(to, "INBOX") == 0 ||
-	    (strncmp(to, from, fl) == 0 && (to[fl] == '\0' || to[fl] == '/'))) {
+	/* Not onto INBOX, itself or a child of itself (INBOX stays: RFC 3501 6.3.5). */
+	if (strcmp(to, "INBOX") == 0 || strcmp(to, from) == 0 ||
+	    (strcmp(from, "INBOX") != 0 && strncmp(to, from, fl) == 0 &&
+	    to[fl] == '/')) {
 		imap_send_tagged(cmd, "NO", "CANNOT", "Cannot rename a mailbox to that name.");
 		return 1;
 	}

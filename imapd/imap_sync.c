@@ -166,8 +166,10 @@ imap_keywords_refresh(struct imap_session *s)
 		str_append(flags, sel->keywords[i], sizeof(flags));
 	}
 	imap_send_untagged(s, "FLAGS (%s)", flags);
+	/* "\*": new keywords may be created, until the mailbox's table is full. */
 	if (!sel->readonly)
-		imap_send_untagged(s, "OK [PERMANENTFLAGS (%s \\*)] Flags permitted.", flags);
+		imap_send_untagged(s, "OK [PERMANENTFLAGS (%s%s)] Flags permitted.", flags,
+		    sel->n_keywords < STORE_KEYWORDS_MAX ? " \\*" : "");
 	sel->n_keywords_told = sel->n_keywords;
 }
 
