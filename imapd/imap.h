@@ -177,6 +177,15 @@ struct imap_session {
 	/* AUTH and SELECTED */
 	struct store_user	 user;
 	struct imap_selected	*sel;		/* SELECTED only */
+	/*
+	 * RFC 5182 SEARCHRES (part of IMAP4rev2): the result of the last
+	 * SEARCH ... RETURN (SAVE) as UIDs, ascending (malloc'ed; NULL and 0
+	 * when empty). imap_unselect() clears it (SELECT, EXAMINE, CLOSE,
+	 * UNSELECT: RFC 5182 2.1); a user of "$" skips UIDs no longer in the
+	 * view.
+	 */
+	uint32_t		*searchres;
+	size_t			 n_searchres;
 
 	/* the command being executed (0 or 1: commands run strictly in order) */
 	struct imap_cmd		*cmd;

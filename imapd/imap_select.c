@@ -58,6 +58,9 @@ static void	select_finish(struct imap_cmd *cmd, const struct store_mailbox *mb0,
 void
 imap_unselect(struct imap_session *s)
 {
+	free(s->searchres);
+	s->searchres = NULL;
+	s->n_searchres = 0;
 	if (s->sel == NULL)
 		return;
 	imap_watch_stop(s);

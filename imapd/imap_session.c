@@ -112,8 +112,7 @@ imap_session_close(struct imap_session *s, const char *reason)
 void
 imap_session_free(struct imap_session *s)
 {
-	if (s->sel != NULL)
-		imap_unselect(s);
+	imap_unselect(s);
 	imap_parser_free(&s->parser);
 	explicit_bzero(&s->user, sizeof(s->user));
 	free(s);
