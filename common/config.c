@@ -67,6 +67,7 @@ static const struct config_key config_keys[] = {
 	HOST("relayhost", relayhost),
 	HOST("relayhost_user", relayhost_user),
 	STR("relayhost_password", relayhost_password),
+	STR("public_ip", public_ip),
 	SIZE("map_size", map_size, 1024 * 1024, 1LL << 46),
 	INT("io_threads", io_threads, 0, 256),
 	INT("worker_threads", worker_threads, 0, 256),

@@ -52,6 +52,7 @@ struct config {
 	char		 relayhost[CONFIG_HOST_MAX];
 	char		 relayhost_user[CONFIG_HOST_MAX];
 	char		 relayhost_password[CONFIG_HOST_MAX];
+	char		 public_ip[CONFIG_HOST_MAX];	/* "IPv4[, IPv6]" for `posthorn dns` */
 
 	/* Engine */
 	uint64_t	 map_size;		/* LMDB map size, bytes (sparse) */

@@ -45,7 +45,7 @@ char *
 dkim_canon_header(const char *field, size_t len, size_t *len_r)
 {
 	char *out;
-	size_t i, o = 0, colon;
+	size_t i, o = 0, colon, value_start;
 	int space = 0;
 
 	out = xmalloc(len + 3);
@@ -60,6 +60,7 @@ dkim_canon_header(const char *field, size_t len, size_t *len_r)
 		out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
 	}
 	out[o++] = ':';
+	value_start = o;
 	/* The value: unfolded, WSP runs become one SP, none at either end. */
 	for (i = colon + 1; i < len; i++) {
 		char c = field[i];
@@ -70,7 +71,7 @@ dkim_canon_header(const char *field, size_t len, size_t *len_r)
 			space = 1;
 			continue;
 		}
-		if (space && out[o - 1] != ':')
+		if (space && o > value_start)
 			out[o++] = ' ';
 		space = 0;
 		out[o++] = c;

@@ -45,6 +45,8 @@ int	 cli_mailbox(struct cli *cli, int argc, char **argv);
 int	 cli_deliver(struct cli *cli, int argc, char **argv);
 int	 cli_check(struct cli *cli, int argc, char **argv);
 int	 cli_cert(struct cli *cli, int argc, char **argv);
+int	 cli_dkim(struct cli *cli, int argc, char **argv);
+int	 cli_dns(struct cli *cli, int argc, char **argv);
 
 /* ---- cli_common.c ---- */
 
@@ -91,5 +93,16 @@ int	 cli_check_address(const char *address);
  * printing why. The caller wipes buf (explicit_bzero) when done.
  */
 int	 cli_read_password(char *buf, size_t bufsize);
+
+/* ---- cli_dkim.c ---- */
+
+/*
+ * Print the DKIM TXT records of DOMAIN's keys in data_dir/dkim (zone file
+ * lines, long values split into 255-byte strings). Returns how many keys
+ * were printed (0: none), or -1 after printing an error.
+ */
+int	 cli_dkim_print_records(const struct cli *cli, const char *domain);
+/* Print `NAME TXT "..." "..."` with the value cut into 255-byte strings. */
+void	 cli_print_txt(const char *name, const char *value);
 
 #endif

@@ -5,8 +5,10 @@ posthornd_LDADD = smtpd/libsmtpd.a pop3d/libpop3d.a imapd/libimapd.a mime/libmim
 # The admin CLI: see src/cli_*.c (one file per command family).
 posthorn_SOURCES = src/posthorn.c src/cli.h src/cli_common.c \
 	src/cli_password.c src/cli_domain.c src/cli_user.c src/cli_alias.c \
-	src/cli_mailbox.c src/cli_deliver.c src/cli_check.c src/cli_cert.c
-posthorn_LDADD = store/libstore.a common/libcommon.a $(DEPS_LIBS)
+	src/cli_mailbox.c src/cli_deliver.c src/cli_check.c src/cli_cert.c \
+	src/cli_dkim.c src/cli_dns.c
+posthorn_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dkim
+posthorn_LDADD = dkim/libdkim.a store/libstore.a common/libcommon.a $(DEPS_LIBS)
 # Shipped with the tarball and installed as documentation; scripts/ holds the
 # two commands of the README (demo.sh, test.sh).
 dist_doc_DATA = README.md

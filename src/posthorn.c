@@ -6,7 +6,7 @@
  * It opens the same config and LMDB store as posthornd and may run while
  * the daemon does. Exit status: 0 on success, 1 on a user error with a
  * one-line message on stderr, 75 from `deliver` on a temporary failure.
- * The names dkim, dns and queue are reserved for later commands.
+ * The name queue is reserved for a later command.
  */
 #include "config.h"
 
@@ -33,6 +33,8 @@ static const struct cli_command {
 	{ "deliver",	cli_deliver },
 	{ "check",	cli_check },
 	{ "cert",	cli_cert },
+	{ "dkim",	cli_dkim },
+	{ "dns",	cli_dns },
 };
 
 static const char usage_text[] =
@@ -60,6 +62,10 @@ static const char usage_text[] =
 "  cert selfsigned HOSTNAME [--days N] [--rsa] [--force]\n"
 "                                write a self-signed certificate and key to\n"
 "                                tls_cert and tls_key\n"
+"  dkim generate DOMAIN [SELECTOR]\n"
+"                                create DOMAIN's DKIM keys (RSA and Ed25519)\n"
+"                                and print their DNS records\n"
+"  dns DOMAIN                    print every DNS record to publish for DOMAIN\n"
 "  help                          this text\n"
 "\n"
 "Exit status: 0 success, 1 error, 75 temporary failure (deliver).\n";

@@ -34,6 +34,8 @@ static const struct {
 	{ "SUBJECT:\r\n", "subject:\r\n" },
 	{ "X-Long: a\r\n  b\r\n\t c\r\n", "x-long:a b c\r\n" },
 	{ "To: caf\xc3\xa9 <a@b>\r\n", "to:caf\xc3\xa9 <a@b>\r\n" },
+	/* WSP after a colon inside the value stays (one SP). */
+	{ "h: a:\r\n\tb: c\r\n", "h:a: b: c\r\n" },
 };
 
 START_TEST(test_canon_header)
