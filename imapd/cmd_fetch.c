@@ -7,7 +7,8 @@
  * answers VANISHED (EARLIER) first when asked, then sets \Seen on the
  * messages a non-PEEK body item reads (one asynchronous store write for
  * all of them, before any response, so FLAGS in the responses are the new
- * ones), and then streams the responses (imap_fetch_output.c). It does not
+ * ones), and then streams the responses (imap_fetch_output.c), pausing
+ * while a worker parses a big message that has no cache yet. It does not
  * parse items (imap_fetch_parse.c) nor render structures (mime/).
  */
 #include <stdlib.h>
@@ -35,7 +36,15 @@ struct fetch_seen_job {
 	int			 status;
 };
 
+/* A big message's cache, built on a worker thread. */
+struct fetch_build_job {
+	struct imap_cmd		*cmd;
+	struct conn		*conn;
+};
+
 static void	 fetch_ctx_free(void *arg);
+static void	 fetch_build_work(void *arg);
+static void	 fetch_build_done(void *arg);
 static void	 fetch_targets(struct imap_cmd *cmd, struct imap_fetch_ctx *ctx,
 		    const uint32_t *msns, size_t n);
 static void	 fetch_vanished(struct imap_cmd *cmd, struct imap_fetch_ctx *ctx,
@@ -281,17 +290,51 @@ out:
 	free(job);
 }
 
+static void
+fetch_build_work(void *arg)
+{
+	struct fetch_build_job *job = arg;
+
+	imap_fetch_build_cache(job->cmd->ctx);
+}
+
+static void
+fetch_build_done(void *arg)
+{
+	struct fetch_build_job *job = arg;
+	struct imap_cmd *cmd = job->cmd;
+	struct conn *c = job->conn;
+
+	free(job);
+	if (imap_cmd_is_closed(cmd) || fetch_run(cmd))
+		imap_cmd_finish(cmd);
+	conn_unref(c);
+}
+
 /*
  * Write responses; 1 when the tagged reply is out, 0 when waiting for the
- * output to drain (the core calls fetch_run again).
+ * output to drain (the core calls fetch_run again) or for a worker.
  */
 static int
 fetch_run(struct imap_cmd *cmd)
 {
 	struct imap_fetch_ctx *ctx = cmd->ctx;
+	struct fetch_build_job *job;
+	int r;
 
-	if (!imap_fetch_output(cmd, ctx)) {
+	r = imap_fetch_output(cmd, ctx);
+	if (r == 0) {
 		imap_cmd_wait_output(cmd, fetch_run);
+		return 0;
+	}
+	if (r == IMAP_FETCH_OUTPUT_BUILD) {
+		/* The session takes no command meanwhile: ctx is the worker's. */
+		job = xcalloc(1, sizeof(*job));
+		job->cmd = cmd;
+		job->conn = cmd->s->conn;
+		conn_ref(job->conn);
+		worker_submit(conn_loop(job->conn), fetch_build_work,
+		    fetch_build_done, job);
 		return 0;
 	}
 	imap_fetch_message_end(ctx);

@@ -187,12 +187,22 @@ struct imap_fetch_ctx {
 	int			 failed;	/* a store error: NO [SERVERBUG] */
 };
 
+/* Messages above this size get their cache built on a worker thread. */
+#define IMAP_FETCH_PARSE_INLINE_MAX	(512 * 1024)
+
+#define IMAP_FETCH_OUTPUT_BUILD	2
+
 /*
  * Write FETCH responses from ctx->next on. Returns 1 when every target is
  * done (or a store error stopped it: ctx->failed), 0 when the output is
- * full (call again once it drained).
+ * full (call again once it drained), IMAP_FETCH_OUTPUT_BUILD when the
+ * current message's cache must be built first: run
+ * imap_fetch_build_cache(ctx) (thread-safe, touches only ctx's message),
+ * then call again.
  */
 int	 imap_fetch_output(struct imap_cmd *cmd, struct imap_fetch_ctx *ctx);
+/* mime_cache_build of ctx->blob into ctx->cache (NULL if it failed). */
+void	 imap_fetch_build_cache(struct imap_fetch_ctx *ctx);
 /* Free what the current message holds (also on abort). */
 void	 imap_fetch_message_end(struct imap_fetch_ctx *ctx);
 

@@ -6,8 +6,8 @@
  * UID/FLAGS/MODSEQ (the session's view answers), the store record for
  * INTERNALDATE/RFC822.SIZE, the per-blob cache for ENVELOPE/BODY/
  * BODYSTRUCTURE and section lookups (built once with mime_cache_build and
- * stored when a message has none yet), and the message bytes for
- * BODY[...]/BINARY. Literals are streamed in chunks: once the output is
+ * stored when a message has none yet; a big message is parsed on a
+ * worker), and the message bytes for BODY[...]/BINARY. Literals are streamed in chunks: once the output is
  * above IMAP_OUTPUT_HIGH the writer returns and continues from where it
  * stopped, so a slow client costs one message in memory and a bounded
  * output buffer. It does not decide which messages to answer or set
@@ -112,9 +112,12 @@ fetch_cache_stored(void *arg, int status)
 }
 
 /*
- * The per-blob cache: read it, or build it from the message (and store it
- * so the next FETCH finds it). A cache that does not describe this blob
- * (length mismatch, bad version) is rebuilt.
+ * The per-blob cache: read it, or build it from the message and store it
+ * so the next FETCH finds it. A cache that does not describe this blob
+ * (length mismatch, other version) is rebuilt. A big message is parsed on
+ * a worker thread (DESIGN: large MIME parses leave the loop): then this
+ * returns IMAP_FETCH_OUTPUT_BUILD and is called again once
+ * imap_fetch_build_cache() has filled ctx->cache.
  */
 static int
 fetch_load_cache(struct imap_session *s, struct imap_fetch_ctx *ctx)
@@ -122,28 +125,35 @@ fetch_load_cache(struct imap_session *s, struct imap_fetch_ctx *ctx)
 	char *copy;
 	int r;
 
-	r = store_blob_cache_get(s->store, ctx->rec->blob_id, &ctx->cache,
-	    &ctx->cache_len);
-	if (r == 0) {
-		if (mime_cache_open(ctx->cache, ctx->cache_len, &ctx->cv) == 0) {
-			if (ctx->cv.msg_len == ctx->rec->size) {
-				ctx->have_cv = 1;
-				ctx->root = ctx->cv.root;
-				return 0;
+	if (ctx->have_cv || ctx->parsed != NULL)
+		return 0;
+	if (ctx->cache == NULL) {
+		r = store_blob_cache_get(s->store, ctx->rec->blob_id, &ctx->cache,
+		    &ctx->cache_len);
+		if (r == 0) {
+			if (mime_cache_open(ctx->cache, ctx->cache_len, &ctx->cv) == 0) {
+				if (ctx->cv.msg_len == ctx->rec->size) {
+					ctx->have_cv = 1;
+					ctx->root = ctx->cv.root;
+					return 0;
+				}
+				mime_cache_close(&ctx->cv);
 			}
-			mime_cache_close(&ctx->cv);
+			free(ctx->cache);
+			ctx->cache = NULL;
+		} else if (r != STORE_ENOTFOUND) {
+			log_warn("imap: conn=%llu cache of uid %lu: %s",
+			    (unsigned long long)s->id, (unsigned long)ctx->rec->uid,
+			    store_strerror(r));
 		}
-		free(ctx->cache);
-		ctx->cache = NULL;
-	} else if (r != STORE_ENOTFOUND) {
-		log_warn("imap: conn=%llu cache of uid %lu: %s",
-		    (unsigned long long)s->id, (unsigned long)ctx->rec->uid,
-		    store_strerror(r));
+		if ((r = fetch_load_blob(s, ctx)) != 0)
+			return r;
+		if (ctx->blob_len > IMAP_FETCH_PARSE_INLINE_MAX)
+			return IMAP_FETCH_OUTPUT_BUILD;
+		imap_fetch_build_cache(ctx);
 	}
-	if ((r = fetch_load_blob(s, ctx)) != 0)
-		return r;
-	if (mime_cache_build(ctx->blob, ctx->blob_len, &ctx->cache,
-	    &ctx->cache_len) < 0 ||
+	/* A fresh cache, built here or by a worker. */
+	if (ctx->cache == NULL ||
 	    mime_cache_open(ctx->cache, ctx->cache_len, &ctx->cv) < 0) {
 		/* Cannot happen for sane sizes; answer from a full parse. */
 		free(ctx->cache);
@@ -161,6 +171,16 @@ fetch_load_cache(struct imap_session *s, struct imap_fetch_ctx *ctx)
 	store_blob_cache_set(s->store, ctx->rec->blob_id, copy, ctx->cache_len,
 	    fetch_cache_stored, copy);
 	return 0;
+}
+
+void
+imap_fetch_build_cache(struct imap_fetch_ctx *ctx)
+{
+	if (mime_cache_build(ctx->blob, ctx->blob_len, &ctx->cache,
+	    &ctx->cache_len) < 0) {
+		ctx->cache = NULL;
+		ctx->cache_len = 0;
+	}
 }
 
 /*
@@ -188,7 +208,11 @@ fetch_binary_ok(const struct imap_fetch_ctx *ctx)
 	return 1;
 }
 
-/* 0 ready, 1 skip (gone or unknown CTE), -1 store error. */
+/*
+ * Load what the items need; called again after a worker built the cache,
+ * so it loads only what is missing. 0 ready, 1 skip (gone or unknown
+ * CTE), -1 store error, IMAP_FETCH_OUTPUT_BUILD (parse on a worker).
+ */
 static int
 fetch_message_begin(struct imap_cmd *cmd, struct imap_fetch_ctx *ctx,
     const struct imap_fetch_target *t)
@@ -197,12 +221,14 @@ fetch_message_begin(struct imap_cmd *cmd, struct imap_fetch_ctx *ctx,
 	unsigned needs = ctx->req.needs;
 	int r;
 
-	if (needs & IMAP_FETCH_NEED_RECORD) {
+	if ((needs & IMAP_FETCH_NEED_RECORD) && ctx->rec == NULL) {
 		if ((r = fetch_load_record(s, ctx, t->uid)) != 0)
 			goto out;
 	}
 	if (needs & IMAP_FETCH_NEED_CACHE) {
-		if ((r = fetch_load_cache(s, ctx)) != 0)
+		if ((r = fetch_load_cache(s, ctx)) == IMAP_FETCH_OUTPUT_BUILD)
+			return r;
+		if (r != 0)
 			goto out;
 		if (!fetch_binary_ok(ctx)) {
 			ctx->unknown_cte = 1;
@@ -407,7 +433,10 @@ imap_fetch_output(struct imap_cmd *cmd, struct imap_fetch_ctx *ctx)
 		const struct imap_fetch_target *t = &ctx->t[ctx->next];
 
 		if (!ctx->msg_open) {
-			if ((r = fetch_message_begin(cmd, ctx, t)) < 0) {
+			if ((r = fetch_message_begin(cmd, ctx, t)) ==
+			    IMAP_FETCH_OUTPUT_BUILD)
+				return r;
+			if (r < 0) {
 				ctx->failed = 1;
 				return 1;
 			}

@@ -606,6 +606,37 @@ class TestFetch(ImapCase):
         self.assertTrue(c.f.readline().startswith(b"B1 OK"))
         self.assertTrue(c.f.readline().startswith(b"B2 OK"))
 
+    def test_big_multipart_parsed_on_worker(self):
+        # Over IMAP_FETCH_PARSE_INLINE_MAX: the cache is built on a worker.
+        blob = bytes(range(256)) * 6000
+        b64 = base64.encodebytes(blob).replace(b"\n", b"\r\n")
+        big = (b"From: big@example.net\r\nSubject: big attachment\r\n"
+               b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=Z\r\n\r\n"
+               b"--Z\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n"
+               b"--Z\r\nContent-Type: application/octet-stream\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 + b"--Z--\r\n")
+        self.deliver(big)
+        self.deliver(big.replace(b"big attachment", b"second big"))
+        c = self.raw()
+        res, _, _ = c.fetch("FETCH 5:6 (BODYSTRUCTURE BODY.PEEK[1] BINARY.PEEK[2] "
+                            "BINARY.SIZE[2] ENVELOPE)")
+        for n in (5, 6):
+            self.assertEqual(res[n]["BODY[1]"], b"see attachment")
+            self.assertEqual(res[n]["BINARY[2]"], blob)
+            self.assertEqual(int(res[n]["BINARY.SIZE[2]"]), len(blob))
+            # the CRLF before the boundary is not part of the body
+            self.assertEqual(int(res[n]["BODYSTRUCTURE"][1][6]), len(b64) - 2)
+        self.assertEqual(res[6]["ENVELOPE"][1], b"second big")
+        # A client that leaves while the worker parses does no harm.
+        self.deliver(big.replace(b"big attachment", b"third big"))
+        c2 = self.raw()
+        c2.send(b"X1 FETCH 7 (BODYSTRUCTURE)\r\n")
+        c2.close()
+        _, untagged = c.cmd("NOOP")
+        self.assertIn(b"* 7 EXISTS", untagged)
+        res, _, _ = c.fetch("FETCH 7 (BODYSTRUCTURE BODY.PEEK[1])")
+        self.assertEqual(res[7]["BODY[1]"], b"see attachment")
+
     def test_many_messages_pipelined(self):
         for i in range(40):
             self.deliver(b"From: x@example.net\r\nSubject: n%d\r\n\r\nbody %d\r\n" % (i, i))
