@@ -5,7 +5,8 @@ Messages are delivered over SMTP (smtplib), then synced with the clients
 of shared/clients/CLIENTS.md: mbsync (isync) two-way sync (pull, flags
 changed on both sides, push with APPEND, resync without loss or
 duplicates, expunge), fetchmail over IMAP (keep and nokeep), curl imap://
-(LIST, UID FETCH n BODY[], SEARCH, APPEND by upload) and Python's imaplib.
+(LIST, UID FETCH n BODY[], SEARCH, APPEND by upload), mutt in batch mode
+under script(1) (copy to an mbox, flag, sync) and Python's imaplib.
 Content is compared byte for byte with what the server stores (a raw
 BODY.PEEK[] fetch), which itself ends with exactly what was sent.
 
@@ -315,6 +316,45 @@ class TestCurl(ClientCase):
         self.assertEqual([b for _, b in drafts.values()], [up])
         out = self.curl(url + "Drafts;UID=1")
         self.assertEqual(out, up)
+
+
+@unittest.skipUnless(have("mutt") and have("script"), "mutt not installed")
+class TestMutt(ClientCase):
+
+    def test_mutt_batch(self):
+        msgs = [make_message(i, self.user) for i in range(1, 4)]
+        self.send(msgs)
+        rc = os.path.join(self.tmp, "muttrc")
+        out = os.path.join(self.tmp, "out.mbox")
+        with open(rc, "w") as f:
+            f.write('set imap_user="%s"\nset imap_pass="%s"\n'
+                    'set folder="imap://127.0.0.1:%d/"\nset spoolfile="+INBOX"\n'
+                    'set ssl_starttls=no\nset ssl_force_tls=no\n'
+                    'set confirmcreate=no\nset confirmappend=no\nset quit=yes\n'
+                    'set move=no\nset mbox_type=mbox\nset header_cache=""\n'
+                    'set mark_old=yes\n'
+                    % (self.user, self.password, self.port))
+        # mutt needs a terminal: script(1) gives it a pty. It copies every
+        # message to a local mbox, flags them all, syncs and quits.
+        cmd = ("mutt -n -F %s -f imap://127.0.0.1:%d/INBOX -e 'push \"<tag-pattern>~A<enter>"
+               "<tag-prefix><copy-message>%s<enter><tag-prefix><set-flag>!"
+               "<sync-mailbox><quit>\"'" % (rc, self.port, out))
+        r = subprocess.run(["script", "-qfec", cmd, "/dev/null"], capture_output=True,
+                           timeout=120, env=dict(os.environ, TERM="xterm", HOME=self.tmp))
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        with open(out, "rb") as f:
+            mbox = f.read()
+        server = self.stored()
+        self.assertEqual(len(server), 3)
+        for flags, body in server.values():
+            # The body reaches the mbox unchanged (LF line ends, mbox quoting
+            # of "From " lines does not apply to these messages).
+            text = body.split(b"\r\n\r\n", 1)[1].replace(b"\r\n", b"\n")
+            self.assertIn(text, mbox)
+            self.assertIn("\\Flagged", flags)
+            # mutt keeps unread mail "old" with its own keyword (mutt.imap.txt).
+            self.assertIn("Old", flags)
+            self.assertNotIn("\\Seen", flags)
 
 
 class TestImaplib(ClientCase):
