@@ -18,7 +18,8 @@
 # Postfix and Dovecot are many processes; the generator is included), and
 # POP3 messages retrieved per second.
 #
-# Usage: bench/postfix.sh [-n MESSAGES] [-c CONNECTIONS] [-u USERS]
+# Usage: bench/postfix.sh [-n MESSAGES] [-c CONNECTIONS] [-u USERS] [-p]
+#   -p  POP3 only: skip the two SMTP loads of MESSAGES messages
 set -eu
 
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,8 +34,10 @@ POP_USERS=16
 POP_MSGS=100
 PASSWORD=bench-password-1
 
-while getopts "n:c:u:" o; do
+SMTP_LOADS=yes
+while getopts "n:c:u:p" o; do
 	case $o in
+	p) SMTP_LOADS=no ;;
 	n) MESSAGES=$OPTARG ;;
 	c) CONNS=$OPTARG ;;
 	u) USERS=$OPTARG ;;
@@ -72,6 +75,7 @@ cleanup() {
 	if [ "${BENCH_KEEP:-}" = 1 ]; then log "kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM HUP
 
 # ---- Dovecot: LMTP in, POP3 out, maildirs owned by the mail user -----------------
 write_passwd() {
@@ -180,7 +184,7 @@ maildir_files() { find "$DV/mail" -type f -path '*/new/*' 2>/dev/null | wc -l; }
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
 # Percent of the machine busy over 2 s before a load (other work on a shared
-# machine); BENCH_WAIT_QUIET=1 waits (at most 10 minutes) for under 25%.
+# machine); BENCH_WAIT_QUIET=1 waits (at most 3 minutes) for under 25%.
 background_busy() {
 	local b0 b1
 	b0=$(busy_ticks)
@@ -193,7 +197,7 @@ wait_quiet() {
 	local i
 	BG=$(background_busy)
 	if [ "${BENCH_WAIT_QUIET:-}" = 1 ]; then
-		for ((i = 0; i < 120 && BG >= 25; i++)); do
+		for ((i = 0; i < 36 && BG >= 25; i++)); do
 			log "machine ${BG}% busy with other work: waiting"
 			sleep 3
 			BG=$(background_busy)
@@ -252,12 +256,14 @@ wait_port "$POP3_PORT"
 wait_port "$LMTP_PORT"
 
 TOTAL=0
-TOTAL=$((TOTAL + MESSAGES))
-load smtp_source "$TOTAL" smtp-source -s "$CONNS" -m "$MESSAGES" -l "$SIZE" \
-    -f bench@client.test -t user1@bench.test "127.0.0.1:$SMTP_PORT"
-TOTAL=$((TOTAL + MESSAGES))
-load smtp_bench "$TOTAL" "$SMTP_BENCH" -p "$SMTP_PORT" -c "$CONNS" -n "$MESSAGES" \
-    -s "$SIZE" -u "$USERS"
+if [ "$SMTP_LOADS" = yes ]; then
+	TOTAL=$((TOTAL + MESSAGES))
+	load smtp_source "$TOTAL" smtp-source -s "$CONNS" -m "$MESSAGES" -l "$SIZE" \
+	    -f bench@client.test -t user1@bench.test "127.0.0.1:$SMTP_PORT"
+	TOTAL=$((TOTAL + MESSAGES))
+	load smtp_bench "$TOTAL" "$SMTP_BENCH" -p "$SMTP_PORT" -c "$CONNS" -n "$MESSAGES" \
+	    -s "$SIZE" -u "$USERS"
+fi
 
 log "POP3: fill pop1..pop$POP_USERS with $POP_MSGS messages each"
 TOTAL=$((TOTAL + POP_USERS * POP_MSGS))

@@ -167,7 +167,7 @@ rss_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$DPID/status"; }
 SYNC_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_msync,syscalls:sys_enter_sync_file_range
 
 # Percent of the machine's CPU busy over 2 s (before a load: other work on
-# a shared machine). With BENCH_WAIT_QUIET=1, wait (at most 10 minutes)
+# a shared machine). With BENCH_WAIT_QUIET=1, wait (at most 3 minutes)
 # until it is under 25%, so the figures are the daemon's and not a
 # neighbour's build.
 background_busy() {
@@ -183,7 +183,7 @@ wait_quiet() {
 	local i
 	BG=$(background_busy)
 	if [ "${BENCH_WAIT_QUIET:-}" = 1 ]; then
-		for ((i = 0; i < 120 && BG >= 25; i++)); do
+		for ((i = 0; i < 36 && BG >= 25; i++)); do
 			log "machine ${BG}% busy with other work: waiting"
 			sleep 3
 			BG=$(background_busy)
@@ -278,6 +278,7 @@ machine() {
 build
 setup
 trap cleanup EXIT
+trap "exit 130" INT TERM HUP
 machine
 provision
 start_daemon
@@ -337,13 +338,16 @@ report pop3_10rounds "$(result_field pop3_10rounds retrieved)"
 
 if [ "$PROFILE" = yes ]; then
 	log "profile: perf record on posthornd during smtp_bench"
-	perf record -F 499 -g -o "$WORK/perf.data" -p "$DPID" 2>/dev/null &
+	perf record -F 499 -o "$WORK/perf.data" -p "$DPID" 2>/dev/null &
 	PERF_PID=$!
 	sleep 0.5
 	"$SMTP_BENCH" -p "$SMTP_PORT" -c "$CONNS" -n "$MESSAGES" -s "$SIZE" -u "$USERS" > "$WORK/profile_smtp.out" || true
 	kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=
-	perf report -i "$WORK/perf.data" --no-children --stdio --sort dso,symbol 2>/dev/null |
-	    grep -v '^#' | grep '%' | head -40 > "$WORK/profile.txt" || true
+	{
+		perf report -i "$WORK/perf.data" --stdio --sort dso 2>/dev/null | grep '%' | head -8
+		echo
+		perf report -i "$WORK/perf.data" --stdio --sort dso,symbol 2>/dev/null | grep '%' | head -40
+	} > "$WORK/profile.txt" || true
 	log "profile (self time, top 40) in $WORK/profile.txt"
 	cat "$WORK/profile.txt" >&2
 fi
