@@ -66,6 +66,7 @@ struct loop {
 	struct event		*shutdown_ev;
 	uint64_t		 shutdown_deadline;
 	int			 stopping;
+	struct delayed		*delayed;	/* pending loop_post_delayed() timers */
 };
 
 struct conn {
@@ -237,10 +238,24 @@ loop_post(struct loop *loop, void (*fn)(void *), void *arg)
 		event_active(loop->post_ev, EV_READ, 0);
 }
 
+/* A pending timer; listed on its loop (own thread only) so net_free finds it. */
 struct delayed {
-	void	(*fn)(void *);
-	void	*arg;
+	void		(*fn)(void *);
+	void		*arg;
+	struct loop	*loop;
+	struct delayed	*prev, *next;
 };
+
+static void
+loop_unlink_delayed(struct delayed *d)
+{
+	if (d->prev != NULL)
+		d->prev->next = d->next;
+	else
+		d->loop->delayed = d->next;
+	if (d->next != NULL)
+		d->next->prev = d->prev;
+}
 
 static void
 loop_run_delayed(evutil_socket_t fd, short what, void *arg)
@@ -248,6 +263,7 @@ loop_run_delayed(evutil_socket_t fd, short what, void *arg)
 	struct delayed d = *(struct delayed *)arg;
 
 	(void)fd; (void)what;
+	loop_unlink_delayed(arg);
 	free(arg);
 	d.fn(d.arg);
 }
@@ -260,8 +276,13 @@ loop_post_delayed(struct loop *loop, unsigned ms, void (*fn)(void *), void *arg)
 
 	d->fn = fn;
 	d->arg = arg;
-	/* At shutdown the loop exits with the timer pending; net_free()
-	 * does not run it, so callers must not rely on it for cleanup then. */
+	d->loop = loop;
+	d->prev = NULL;
+	d->next = loop->delayed;
+	if (loop->delayed != NULL)
+		loop->delayed->prev = d;
+	loop->delayed = d;
+	/* At shutdown the loop exits with the timer pending; net_free() runs it early. */
 	if (event_base_once(loop->base, -1, EV_TIMEOUT, loop_run_delayed, d, &tv) < 0)
 		fatalx("cannot schedule a timer");
 }
@@ -942,6 +963,18 @@ net_free(void)
 	for (i = 0; i < net_nloops; i++) {
 		struct loop *loop = &net_loops[i];
 
+		/*
+		 * Timers still pending (failed-login delays, IMAP IDLE
+		 * keepalives) run now, so their arguments are freed; their
+		 * connections are gone. Then what they posted.
+		 */
+		while (loop->delayed != NULL) {
+			struct delayed *d = loop->delayed;
+
+			loop_unlink_delayed(d);
+			d->fn(d->arg);
+			free(d);
+		}
 		loop_run_posts(-1, 0, loop);
 		if (loop->shutdown_ev != NULL)
 			event_free(loop->shutdown_ev);

@@ -80,7 +80,9 @@ void	 loop_post(struct loop *loop, void (*fn)(void *), void *arg);
 
 /*
  * Run fn(arg) on loop's thread after ms milliseconds (a failed-login delay
- * without holding a worker). Call on loop's own thread only.
+ * without holding a worker). Call on loop's own thread only. Timers still
+ * pending at shutdown run early, from net_free(), when every connection is
+ * gone (loop_find_conn() returns NULL), so fn can free arg.
  */
 void	 loop_post_delayed(struct loop *loop, unsigned ms, void (*fn)(void *), void *arg);
 
