@@ -478,6 +478,7 @@ class TestFetch(ImapCase):
         c = self.raw()
         # curl: UID FETCH n BODY[] sets \Seen and reports FLAGS.
         res, _, raw = c.fetch("UID FETCH 3 BODY[]")
+        self.assertEqual(len(raw), 1)           # no second FETCH FLAGS from sync
         self.assertEqual(res[3]["BODY[]"], MSG_ENCODED)
         self.assertEqual(res[3]["UID"], "3")
         self.assertEqual(flags_of(res[3]["FLAGS"]), ["\\Recent", "\\Seen"])
@@ -687,6 +688,12 @@ class TestStore(ImapCase):
         # Flags without parentheses (RFC 3501 store-att-flags).
         res, _, _ = c.fetch("STORE 3 +FLAGS \\Deleted \\Seen")
         self.assertEqual(flags_of(res[3]["FLAGS"]), ["\\Deleted", "\\Recent", "\\Seen"])
+        # Exactly one FETCH per message: imap_sync does not repeat it.
+        _, untagged = c.cmd("STORE 1:4 +FLAGS (\\Answered)")
+        self.assertEqual(sorted(u.split()[1] for u in untagged), [b"1", b"2", b"3", b"4"])
+        _, untagged = c.cmd("NOOP")
+        self.assertEqual(untagged, [])
+        c.cmd("STORE 3:4 -FLAGS.SILENT (\\Answered)")
         # .SILENT: no untagged FETCH.
         _, untagged = c.cmd("STORE 4 +FLAGS.SILENT (\\Flagged)")
         self.assertEqual(untagged, [])
