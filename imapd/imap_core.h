@@ -27,6 +27,8 @@ struct imap_command {
 #define IMAP_IDLE_KEEPALIVE_MS	(2 * 60 * 1000)
 /* Input a client may queue while a command is in flight before we stop reading. */
 #define IMAP_INPUT_BLOCKED_MAX	(256 * 1024)
+/* Idle seconds allowed before login (imap_timeout applies after). */
+#define IMAP_PREAUTH_TIMEOUT	180
 /* A line while IDLE or in an AUTHENTICATE exchange. */
 #define IMAP_AUX_LINE_MAX	8192
 
@@ -38,6 +40,8 @@ struct imap_command {
 void	 imap_session_close(struct imap_session *s, const char *reason);
 void	 imap_session_free(struct imap_session *s);
 void	 imap_session_process(struct imap_session *s);
+/* The idle timeout for the session's state, in seconds. */
+int	 imap_session_timeout(const struct imap_session *s);
 /* Limits for the parser after a state change (login raises them). */
 void	 imap_session_parser_limits(struct imap_session *s);
 void	 imap_set_state(struct imap_session *s, enum imap_state st);

@@ -81,6 +81,21 @@ imap_session_parser_limits(struct imap_session *s)
 	imap_parser_set_limits(s->parser, &lim);
 }
 
+/*
+ * RFC 3501 5.4: at least 30 minutes once logged in (imap_timeout); before
+ * login a connection only holds resources, so it gets a few minutes.
+ */
+int
+imap_session_timeout(const struct imap_session *s)
+{
+	const struct config *cfg = server_config();
+	int t = cfg != NULL ? cfg->imap_timeout : 1800;
+
+	if (s->state == IMAP_STATE_NOT_AUTH && t > IMAP_PREAUTH_TIMEOUT)
+		t = IMAP_PREAUTH_TIMEOUT;
+	return t;
+}
+
 void
 imap_session_login(struct imap_cmd *cmd, const struct store_user *u)
 {
@@ -90,6 +105,7 @@ imap_session_login(struct imap_cmd *cmd, const struct store_user *u)
 	s->user = *u;
 	imap_set_state(s, IMAP_STATE_AUTH);
 	imap_session_parser_limits(s);
+	conn_set_timeout(s->conn, imap_session_timeout(s));
 	/* K-9 and Thunderbird take the new list from this response code. */
 	imap_capability_string(s, caps, sizeof(caps));
 	if (str_format(code, sizeof(code), "CAPABILITY %s", caps) < 0)
@@ -231,7 +247,6 @@ static void
 imap_on_open(struct conn *c, void *listener_arg)
 {
 	const struct listener_ctx *lc = listener_arg;
-	const struct config *cfg = server_config();
 	struct imap_session *s;
 	char caps[1024];
 
@@ -243,7 +258,7 @@ imap_on_open(struct conn *c, void *listener_arg)
 	s->parser = imap_parser_new();
 	imap_session_parser_limits(s);
 	conn_set_session(c, s);
-	conn_set_timeout(c, cfg != NULL ? cfg->imap_timeout : 1800);
+	conn_set_timeout(c, imap_session_timeout(s));
 	/* RFC 3501 7.1.1; clients take the capabilities from the greeting. */
 	imap_capability_string(s, caps, sizeof(caps));
 	imap_send_untagged(s, "OK [CAPABILITY %s] Posthorn IMAP ready.", caps);
