@@ -404,7 +404,7 @@ class Check(CliCase):
                            capture_output=True, text=True, timeout=30,
                            stdin=subprocess.DEVNULL)
         self.assertIn("config: %s parsed" % conf, r.stdout, r.stderr)
-        self.assertIn("listeners: 6 addresses", r.stdout, r.stderr)
+        self.assertIn("listeners: 14 addresses", r.stdout, r.stderr)
         self.assertNotIn(conf + ":", r.stderr)
         self.assertFalse(os.path.exists(missing))
 
