@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENTS = os.environ.get("POSTHORN_CLIENTS_DIR",
                          os.path.join(HERE, "..", "..", "..", "shared", "clients"))
 USER = "alice@clientlab.test"
+TIMEOUT = 120 if os.environ.get("POSTHORN_VALGRIND") else 20
 PASSWORD = "PASS"
 
 EVENT = re.compile(r"^\+[\d.]+ (C|S): ?(.*)$")
@@ -75,7 +76,7 @@ def sasl(text):
 class Conn:
     def __init__(self, port, implicit_tls, ctx):
         self.ctx = ctx
-        sock = socket.create_connection(("127.0.0.1", port), 20)
+        sock = socket.create_connection(("127.0.0.1", port), TIMEOUT)
         if implicit_tls:
             sock = ctx.wrap_socket(sock, server_hostname="localhost")
         self.sock = sock
@@ -222,7 +223,7 @@ class TestReplay(unittest.TestCase):
 
     def populate(self):
         """What the clients found on the capture's Dovecot."""
-        with smtplib.SMTP("127.0.0.1", self.srv.port("smtp"), timeout=20) as s:
+        with smtplib.SMTP("127.0.0.1", self.srv.port("smtp"), timeout=TIMEOUT) as s:
             for n in range(1, 8):
                 s.sendmail("carol@example.net", [USER],
                            ("From: Carol Example <carol@example.net>\r\n"
