@@ -58,7 +58,9 @@ imap_send_untagged(struct imap_session *s, const char *fmt, ...)
 		free(big);
 		return;
 	}
-	conn_printf(s->conn, "* %s\r\n", text);
+	conn_write(s->conn, "* ", 2);
+	conn_write(s->conn, text, (size_t)n);
+	conn_write(s->conn, "\r\n", 2);
 }
 
 void
@@ -157,19 +159,27 @@ imap_send_store_error(struct imap_cmd *cmd, int status, const char *what)
 void
 imap_out_printf(struct imap_session *s, const char *fmt, ...)
 {
-	struct evbuffer *b;
+	char buf[512], *big;
 	va_list ap;
+	int n;
 
 	if (!imap_out_ok(s))
 		return;
-	b = evbuffer_new();
-	if (b == NULL)
-		fatalx("imap: out of memory");
 	va_start(ap, fmt);
-	(void)evbuffer_add_vprintf(b, fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	conn_write_buffer(s->conn, b);
-	evbuffer_free(b);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(buf)) {
+		conn_write(s->conn, buf, (size_t)n);
+		return;
+	}
+	big = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	(void)vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	conn_write(s->conn, big, (size_t)n);
+	free(big);
 }
 
 void
