@@ -144,7 +144,7 @@ phase_big() {
 	    "UID SEARCH BODY posthornrare" "UID SEARCH BODY meadow" \
 	    "CREATE Moved" "UID MOVE 1:10000 Moved" "SELECT INBOX" | tee -a "$WORK/summary.txt"
 	say "after: $(cli mailbox list big@bench.test | tr '\n' ' ')"
-	say "daemon RSS $(status_kib VmRSS) KiB, peak $(status_kib VmHWM) KiB"
+	say "daemon RSS $(status_kib VmRSS) KiB (anonymous $(status_kib RssAnon), file-backed incl. the LMDB map $(status_kib RssFile)), peak $(status_kib VmHWM) KiB"
 }
 
 phase_mixed() {
@@ -187,7 +187,7 @@ phase_idle() {
 		sleep 2
 		rss1=$(status_kib VmRSS); pss1=$(pss_kib)
 		say "$k: $(cat "$out")  load $(cut -d' ' -f1-3 /proc/loadavg)"
-		say "$k: posthornd RSS $rss0 -> $rss1 KiB, PSS $pss0 -> $pss1 KiB; per connection: RSS $(( (rss1 - rss0) * 1024 / k )) B, PSS $(( (pss1 - pss0) * 1024 / k )) B; threads $(awk '/^Threads:/ { print $2 }' /proc/$DPID/status)"
+		say "$k: posthornd RSS $rss0 -> $rss1 KiB, PSS $pss0 -> $pss1 KiB; per connection: RSS $(( (rss1 - rss0) * 1024 / k )) B, PSS $(( (pss1 - pss0) * 1024 / k )) B; RssAnon now $(status_kib RssAnon) KiB; threads $(awk '/^Threads:/ { print $2 }' /proc/$DPID/status)"
 		exec 7>&-
 		wait "$HOLD_PID" || true
 		HOLD_PID=
