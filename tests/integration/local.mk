@@ -10,3 +10,5 @@ TESTS += tests/integration/test_daemon.py
 EXTRA_DIST += tests/integration/test_daemon.py
 TESTS += tests/integration/test_cli.py
 EXTRA_DIST += tests/integration/test_cli.py
+TESTS += tests/integration/test_imap_tls.py
+EXTRA_DIST += tests/integration/test_imap_tls.py
