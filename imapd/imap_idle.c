@@ -7,7 +7,7 @@
  * calls imap_idle_push(), so a delivery shows up as EXISTS within
  * milliseconds. A "* OK Still here" every two minutes keeps NAT boxes and
  * clients (Thunderbird, K-9) content; the session's idle timeout
- * (imap_timeout, at least 30 minutes) still ends an IDLE nobody renews.
+ * (imap_timeout, 30 minutes by default) still ends an IDLE nobody renews.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,17 @@ struct idle_keepalive {
 
 static void	idle_keepalive_fire(void *arg);
 
+/* Every two minutes, or twice per idle timeout when that is shorter. */
+static unsigned
+idle_keepalive_ms(const struct imap_session *s)
+{
+	uint64_t half = (uint64_t)imap_session_timeout(s) * 1000 / 2;
+
+	if (half < 1000)
+		half = 1000;
+	return half < IMAP_IDLE_KEEPALIVE_MS ? (unsigned)half : IMAP_IDLE_KEEPALIVE_MS;
+}
+
 static void
 idle_keepalive_schedule(struct imap_session *s)
 {
@@ -34,7 +45,7 @@ idle_keepalive_schedule(struct imap_session *s)
 	ka->loop = conn_loop(s->conn);
 	ka->conn_id = s->id;
 	ka->gen = s->idle_gen;
-	loop_post_delayed(ka->loop, IMAP_IDLE_KEEPALIVE_MS, idle_keepalive_fire, ka);
+	loop_post_delayed(ka->loop, idle_keepalive_ms(s), idle_keepalive_fire, ka);
 }
 
 static void

@@ -829,6 +829,28 @@ class TestSessions(IMAPCase):
         m.noop()
 
 
+class TestIdleTimeout(IMAPCase):
+    """IDLE keepalives come every two minutes, or twice per idle timeout."""
+    extra_config = {"imap_timeout": "4"}
+
+    def test_keepalive_then_autologout(self):
+        r = self.raw(ALICE)
+        r.cmd("SELECT INBOX")
+        start = time.time()
+        r.send("i1 IDLE\r\n")
+        self.assertEqual(r.line(), b"+ idling")
+        self.assertEqual(r.line(), b"* OK Still here")
+        self.assertGreater(time.time() - start, 1.5)
+        lines = []
+        try:
+            while True:
+                lines.append(r.line())
+        except (EOFError, OSError):
+            pass
+        self.assertIn(b"* BYE Disconnected for inactivity.", lines)
+        self.assertGreater(time.time() - start, 3.5)
+
+
 class TestTLS(unittest.TestCase):
     """STARTTLS (RFC 3501 6.2.1) and implicit TLS (RFC 8314) with LOGINDISABLED."""
 
