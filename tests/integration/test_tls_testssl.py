@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """test_tls_testssl.py: testssl.sh (Debian package testssl.sh) against the
-POP3S port: no SSLv2/SSLv3/TLS 1.0/TLS 1.1, TLS 1.2 and 1.3 offered, and
-no vulnerability it knows of.
+implicit-TLS ports POP3S, IMAPS and SMTPS (995/993/465): no SSLv2, SSLv3,
+TLS 1.0 or TLS 1.1, TLS 1.2 and 1.3 offered, and no vulnerability it knows of.
 
 A separate file from test_tls.py so that `make check -j2` runs this slow
 scan beside the other tests. testssl.sh spends most of its time starting
 (it probes the local openssl binary with a few hundred processes: about a
-minute on a loaded 2-core machine), so it runs once, with the protocol and
+minute on a loaded 2-core machine), so the three scans run in parallel, with the protocol and
 vulnerability checks only (`--protocols --vulnerable`). The cipher
 categories (NULL, aNULL, EXPORT, LOW, 3DES, RC4, CBC-SHA1) are probed
 faster by test_tls.py's TestTlsPolicy with openssl s_client.
@@ -29,29 +29,48 @@ BAD_SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 @unittest.skipIf(TESTSSL is None, "testssl.sh is not installed (apt-get install testssl.sh)")
 class TestTestssl(unittest.TestCase):
 
-    def test_pop3s_scan(self):
-        srv = harness.Server(listen=("pop3s",))
+    def test_implicit_tls_ports_scan(self):
+        """POP3S (995), IMAPS (993) and SMTPS submission (465), scanned at once:
+        testssl.sh spends most of its time starting, so three parallel scans
+        cost little more than one."""
+        kinds = ("pop3s", "imaps", "submissions")
+        srv = harness.Server(listen=kinds)
         cert = os.path.join(srv.tmp, "cert.pem")
         key = os.path.join(srv.tmp, "key.pem")
         srv.extra_config.update({"tls_cert": cert, "tls_key": key})
         srv.write_config()
         # RSA, so that ROBOT and the RSA key-exchange checks have something to test.
         srv.cli("cert", "selfsigned", "localhost", "--rsa")
+        results = {}
         with srv:
-            out = os.path.join(srv.tmp, "testssl.json")
             t0 = time.time()
-            r = subprocess.run([TESTSSL, "--quiet", "--color", "0", "--warnings", "batch",
-                                "--protocols", "--vulnerable", "--jsonfile", out,
-                                "127.0.0.1:%d" % srv.port("pop3s")],
-                               capture_output=True, text=True, timeout=900,
-                               stdin=subprocess.DEVNULL)
+            procs = {}
+            for kind in kinds:
+                out = os.path.join(srv.tmp, "testssl-%s.json" % kind)
+                procs[kind] = (out, subprocess.Popen(
+                    [TESTSSL, "--quiet", "--color", "0", "--warnings", "batch",
+                     "--protocols", "--vulnerable", "--jsonfile", out,
+                     "127.0.0.1:%d" % srv.port(kind)],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                    stdin=subprocess.DEVNULL))
+            for kind, (out, proc) in procs.items():
+                try:
+                    output, _ = proc.communicate(timeout=900)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    output, _ = proc.communicate()
+                self.assertTrue(os.path.exists(out), "%s: %s" % (kind, output))
+                with open(out) as f:
+                    results[kind] = {e["id"]: e for e in json.load(f)}
             elapsed = time.time() - t0
-            self.assertTrue(os.path.exists(out), r.stdout + r.stderr)
-            with open(out) as f:
-                findings = {e["id"]: e for e in json.load(f)}
-        print("testssl.sh took %.0f s" % elapsed, file=sys.stderr)
-        report = "\n".join("%s %s %s" % (e["id"], e["severity"], e["finding"])
-                           for e in findings.values())
+        print("testssl.sh took %.0f s for %s" % (elapsed, ", ".join(kinds)), file=sys.stderr)
+        for kind, findings in results.items():
+            with self.subTest(port=kind):
+                self.check_findings(kind, findings)
+
+    def check_findings(self, kind, findings):
+        report = kind + ":\n" + "\n".join("%s %s %s" % (e["id"], e["severity"], e["finding"])
+                                          for e in findings.values())
         # Protocols: exactly TLS 1.2 and 1.3.
         for proto in ("SSLv2", "SSLv3", "TLS1", "TLS1_1"):
             self.assertIn(proto, findings, report)
