@@ -225,6 +225,8 @@ measure() {
 	M_FDATASYNC=$(awk -F, '$3 ~ /sys_enter_fdatasync/ { print $1 }' "$perfout" 2>/dev/null || echo n/a)
 	M_RSS=$(rss_kib VmRSS)
 	M_HWM=$(rss_kib VmHWM)
+	M_ANON=$(rss_kib RssAnon)
+	M_FILE=$(rss_kib RssFile)
 	M_WALL=$(echo "$M_T1 - $M_T0" | bc)
 	cat "$out"
 	[ -s "$WORK/$name.err" ] && head -20 "$WORK/$name.err" >&2
@@ -242,7 +244,7 @@ report() {
 			echo "daemon CPU: $M_CPU s = $(echo "scale=1; 1000000 * $M_CPU / $n" | bc) us/msg; whole machine busy (incl. generator): $M_BUSY s = $(echo "scale=1; 1000000 * $M_BUSY / $n" | bc) us/msg"
 			echo "sync syscalls (fsync+fdatasync+msync+sync_file_range): $M_SYNCS = $(echo "scale=4; $M_SYNCS / $n" | bc 2>/dev/null || echo n/a)/msg (fdatasync $M_FDATASYNC)"
 		fi
-		echo "daemon RSS: ${M_RSS} KiB now, ${M_HWM} KiB peak"
+		echo "daemon RSS: ${M_RSS} KiB now (anonymous ${M_ANON}, file-backed ${M_FILE}: the LMDB map), ${M_HWM} KiB peak"
 		echo "machine busy with other work just before this load: ${BG}%"
 		echo
 	} | tee -a "$WORK/summary.txt"
