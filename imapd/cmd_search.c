@@ -9,8 +9,12 @@
  * needs message contents (HEADER, BODY, TEXT, SENT*) runs on a worker
  * thread, reading one message at a time, so a body search of a big
  * mailbox does not stall the loop. The reply is "* SEARCH ..." or, with
- * RETURN (or IMAP4rev2 enabled), "* ESEARCH (TAG ...) ...". It does not
- * support SEARCHRES ("$", RETURN (SAVE)).
+ * RETURN (or IMAP4rev2 enabled), "* ESEARCH (TAG ...) ...".
+ *
+ * SEARCHRES (RFC 5182, required by IMAP4rev2): RETURN (SAVE) keeps the
+ * result as UIDs in the session (s->searchres, forgotten when the mailbox
+ * is closed), and "$" in a later SEARCH, FETCH, STORE, COPY or MOVE names
+ * those messages that still exist.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -226,10 +230,8 @@ cmd_search(struct imap_cmd *cmd)
 		imap_send_tagged(cmd, "BAD", NULL, "%s.", err);
 		return 1;
 	}
-	if (job->prog.uses_last_result || (job->prog.ret & IMAP_SEARCH_RET_SAVE)) {
-		imap_send_tagged(cmd, "BAD", NULL, "SEARCHRES is not supported.");
-		return 1;
-	}
+	if (job->prog.uses_last_result)
+		imap_search_bind_last_result(&job->prog, s->searchres, s->n_searchres);
 	if (job->prog.has_modseq)
 		imap_condstore_enable(s);
 	imap_search_bind(&job->prog, sel->count,
@@ -264,6 +266,37 @@ cmd_search(struct imap_cmd *cmd)
 }
 
 /*
+ * RFC 5182 2.1: with MIN and/or MAX but neither ALL nor COUNT, only those
+ * are saved; otherwise every match. A failed search saves the empty set.
+ */
+static void
+search_save_result(struct imap_session *s, struct search_job *job)
+{
+	unsigned ret = job->prog.ret;
+	size_t i, n = 0;
+
+	free(s->searchres);
+	s->searchres = NULL;
+	s->n_searchres = 0;
+	if (job->failed || job->n_hits == 0)
+		return;
+	s->searchres = xreallocarray(NULL, job->n_hits, sizeof(*s->searchres));
+	if ((ret & (IMAP_SEARCH_RET_MIN | IMAP_SEARCH_RET_MAX)) &&
+	    !(ret & (IMAP_SEARCH_RET_ALL | IMAP_SEARCH_RET_COUNT))) {
+		if (ret & IMAP_SEARCH_RET_MIN)
+			s->searchres[n++] = job->msgs[job->hits[0]].uid;
+		if ((ret & IMAP_SEARCH_RET_MAX) &&
+		    (n == 0 || job->msgs[job->hits[job->n_hits - 1]].uid != s->searchres[0]))
+			s->searchres[n++] = job->msgs[job->hits[job->n_hits - 1]].uid;
+	} else {
+		/* Hits are in view order, so UIDs are ascending. */
+		for (i = 0; i < job->n_hits; i++)
+			s->searchres[n++] = job->msgs[job->hits[i]].uid;
+	}
+	s->n_searchres = n;
+}
+
+/*
  * "* SEARCH 2 5 9 [(MODSEQ m)]" (RFC 3501 7.2.5, RFC 7162 3.1.5), or
  * "* ESEARCH (TAG "t") [UID] MIN a MAX b COUNT n ALL set [MODSEQ m]"
  * (RFC 4731 3.1; IMAP4rev2 answers a plain SEARCH with ALL, RFC 9051 6.4.4).
@@ -276,8 +309,15 @@ search_reply(struct imap_cmd *cmd, struct search_job *job)
 	struct mime_buf b;
 	size_t i;
 
+	if (ret & IMAP_SEARCH_RET_SAVE)
+		search_save_result(s, job);
 	if (job->failed) {
 		imap_send_tagged(cmd, "NO", "SERVERBUG", "Cannot read the mailbox, try again.");
+		return;
+	}
+	/* RFC 5182 2.1: SAVE alone gives no ESEARCH response. */
+	if (ret == IMAP_SEARCH_RET_SAVE) {
+		imap_send_tagged(cmd, "OK", NULL, "Search completed, result saved.");
 		return;
 	}
 	mime_buf_init(&b);

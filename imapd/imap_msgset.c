@@ -32,8 +32,24 @@ imap_msgset_get(struct imap_cmd *cmd, const struct imap_arg *a,
 		return -1;
 	}
 	if (set.last_result) {
-		imap_send_tagged(cmd, "BAD", NULL, "SEARCHRES ($) is not supported.");
-		return -1;
+		/*
+		 * RFC 5182 2.2: "$" names the saved messages that still exist,
+		 * by UID whether or not the command is a UID command.
+		 */
+		for (j = 0; j < cmd->s->n_searchres; j++)
+			imap_seqset_add(&set, cmd->s->searchres[j], cmd->s->searchres[j]);
+		imap_seqset_resolve(&set, sel->count > 0 ? sel->msgs[sel->count - 1].uid : 0);
+		msns = xreallocarray(NULL, sel->count > 0 ? sel->count : 1, sizeof(*msns));
+		for (i = 0; i < sel->count; i++)
+			if (imap_seqset_contains(&set, sel->msgs[i].uid))
+				msns[n++] = i + 1;
+		*msns_r = msns;
+		*n_r = n;
+		if (set_r != NULL)
+			*set_r = set;
+		else
+			imap_seqset_free(&set);
+		return 0;
 	}
 	if (cmd->uid) {
 		imap_seqset_resolve(&set, sel->count > 0 ?

@@ -70,7 +70,7 @@ struct imap_search_key {
 #define IMAP_SEARCH_RET_MAX	0x02
 #define IMAP_SEARCH_RET_ALL	0x04
 #define IMAP_SEARCH_RET_COUNT	0x08
-#define IMAP_SEARCH_RET_SAVE	0x10	/* RFC 5182 (parsed, refused by the command) */
+#define IMAP_SEARCH_RET_SAVE	0x10	/* RFC 5182 SEARCHRES */
 
 struct imap_search_program {
 	struct imap_search_key	*root;		/* an AND */
@@ -106,6 +106,12 @@ void	 imap_search_program_free(struct imap_search_program *prog);
  * sets (max_msn for SEQSET keys, max_uid for UID keys) and keyword names
  * to bits of names[0..n) (case-insensitive; -1 when missing).
  */
+/*
+ * Replace every "$" set of the program (RFC 5182) by the saved UIDs
+ * (ascending): the key becomes a UID key. Call before imap_search_bind.
+ */
+void	 imap_search_bind_last_result(struct imap_search_program *prog,
+	    const uint32_t *uids, size_t n);
 void	 imap_search_bind(struct imap_search_program *prog, uint32_t max_msn,
 	    uint32_t max_uid, const char names[][STORE_KEYWORD_LEN], int n_names);
 

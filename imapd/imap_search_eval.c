@@ -69,6 +69,31 @@ bind_key(struct imap_search_key *k, uint32_t max_msn, uint32_t max_uid,
 		bind_key(c, max_msn, max_uid, names, n_names);
 }
 
+/* Recursion is bounded by the parser's IMAP_SEARCH_DEPTH_MAX. */
+static void
+bind_last_result(struct imap_search_key *k, const uint32_t *uids, size_t n)
+{
+	struct imap_search_key *c;
+	size_t i;
+
+	if ((k->type == IMAP_SK_SEQSET || k->type == IMAP_SK_UID) && k->set.last_result) {
+		k->type = IMAP_SK_UID;
+		k->set.last_result = 0;
+		for (i = 0; i < n; i++)
+			imap_seqset_add(&k->set, uids[i], uids[i]);
+	}
+	for (c = k->child; c != NULL; c = c->next)
+		bind_last_result(c, uids, n);
+}
+
+void
+imap_search_bind_last_result(struct imap_search_program *prog,
+    const uint32_t *uids, size_t n)
+{
+	if (prog->root != NULL)
+		bind_last_result(prog->root, uids, n);
+}
+
 void
 imap_search_bind(struct imap_search_program *prog, uint32_t max_msn,
     uint32_t max_uid, const char names[][STORE_KEYWORD_LEN], int n_names)

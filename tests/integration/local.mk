@@ -12,3 +12,5 @@ TESTS += tests/integration/test_cli.py
 EXTRA_DIST += tests/integration/test_cli.py
 TESTS += tests/integration/test_imap_tls.py
 EXTRA_DIST += tests/integration/test_imap_tls.py
+TESTS += tests/integration/test_imap_searchres.py
+EXTRA_DIST += tests/integration/test_imap_searchres.py
