@@ -12,7 +12,7 @@ smtpd_libsmtpd_a_SOURCES = smtpd/smtpd.h \
 	smtpd/smtp_data.c smtpd/smtp_data.h \
 	smtpd/smtp_header.c smtpd/smtp_header.h \
 	smtpd/smtp_received.c smtpd/smtp_received.h
-smtpd_libsmtpd_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/auth
+smtpd_libsmtpd_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/auth -I$(top_srcdir)/mime
 
 # Unit tests: the pure parts (parser, DATA/BDAT decoder, trace headers);
 # sessions are tested over real sockets in tests/integration/test_smtp*.py.

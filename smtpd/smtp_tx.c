@@ -22,12 +22,16 @@
 #include <time.h>
 
 #include "log.h"
+#include "mime.h"
 #include "net.h"
 #include "server.h"
 #include "smtp_received.h"
 #include "smtp_session.h"
 #include "store.h"
 #include "util.h"
+
+/* Build the IMAP cache inline at delivery up to this size (see smtp_tx_commit). */
+#define SMTP_CACHE_INLINE_MAX	(256 * 1024)
 
 /* A delivery in flight: everything it needs once the session may be gone. */
 struct smtp_commit {
@@ -277,6 +281,8 @@ smtp_tx_commit(struct smtp_session *s)
 	struct smtp_commit	*job;
 	struct store_delivery	 d;
 	struct smtp_buf		 prefix = { NULL, 0, 0 };
+	char			*cache = NULL;
+	size_t			 cache_len = 0;
 
 	job = xcalloc(1, sizeof(*job));
 	job->conn = s->conn;
@@ -296,6 +302,17 @@ smtp_tx_commit(struct smtp_session *s)
 	d.internaldate = 0;
 	d.mailbox = NULL;
 	d.flags = 0;
+	/*
+	 * The IMAP cache (ENVELOPE, BODYSTRUCTURE, part offsets) is built once
+	 * here, at delivery, and stored with the blob. It costs microseconds
+	 * for ordinary mail; a big message would hold the loop, so it is left
+	 * to the first FETCH, which builds it on a worker thread.
+	 */
+	if (tx->msg.len <= SMTP_CACHE_INLINE_MAX &&
+	    mime_cache_build(tx->msg.data, tx->msg.len, &cache, &cache_len) == 0) {
+		d.cache = cache;
+		d.cache_len = cache_len;
+	}
 
 	/* Hold all input (pipelined commands too) until the reply is out. */
 	tx->logged = 1;			/* the job writes the line */
@@ -304,7 +321,8 @@ smtp_tx_commit(struct smtp_session *s)
 	conn_pause_read(s->conn);
 	conn_ref(s->conn);
 	store_deliver(s->store, &d, smtp_commit_done, job);
-	/* store_deliver() copied the message: drop ours now, not at the reply. */
+	/* store_deliver() copied message and cache: drop ours now, not at the reply. */
+	free(cache);
 	smtp_buf_free(&tx->msg);
 }
 

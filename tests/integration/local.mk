@@ -14,3 +14,5 @@ TESTS += tests/integration/test_imap_tls.py
 EXTRA_DIST += tests/integration/test_imap_tls.py
 TESTS += tests/integration/test_imap_searchres.py
 EXTRA_DIST += tests/integration/test_imap_searchres.py
+TESTS += tests/integration/test_delivery_cache.py
+EXTRA_DIST += tests/integration/test_delivery_cache.py
