@@ -74,6 +74,17 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+char *
+xmemdup(const void *p, size_t len)
+{
+	char *d = xmalloc(len + 1);
+
+	if (len > 0)
+		memcpy(d, p, len);
+	d[len] = '\0';
+	return d;
+}
+
 size_t
 str_copy(char *dst, const char *src, size_t dstsize)
 {

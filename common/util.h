@@ -18,6 +18,8 @@ void	*xrealloc(void *ptr, size_t size);
 void	*xreallocarray(void *ptr, size_t nmemb, size_t size);
 char	*xstrdup(const char *s);
 char	*xstrndup(const char *s, size_t n);
+/* A copy of len bytes (binary safe, one spare NUL after them). */
+char	*xmemdup(const void *p, size_t len);
 
 /*
  * Copy src into dst of size dstsize, always NUL-terminated.

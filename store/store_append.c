@@ -113,14 +113,10 @@ append_req_new(const struct store_append *a, struct append_req **req_r)
 		return rc;
 	}
 	req->mailbox_id = a->mailbox_id;
-	req->data = xmalloc(a->len + 1);
-	if (a->len > 0)
-		memcpy(req->data, a->data, a->len);
+	req->data = xmemdup(a->data, a->len);
 	req->len = a->len;
 	if (a->cache != NULL) {
-		req->cache = xmalloc(a->cache_len + 1);
-		if (a->cache_len > 0)
-			memcpy(req->cache, a->cache, a->cache_len);
+		req->cache = xmemdup(a->cache, a->cache_len);
 		req->cache_len = a->cache_len;
 	}
 	req->internaldate = a->internaldate != 0 ? a->internaldate :

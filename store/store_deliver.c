@@ -118,14 +118,10 @@ deliver_req_new(const struct store_delivery *d, struct deliver_req **req_r)
 		if (n == 0 || req->user_ids[n - 1] != req->user_ids[i])
 			req->user_ids[n++] = req->user_ids[i];
 	req->n_users = n;
-	req->data = xmalloc(d->len + 1);
-	if (d->len > 0)
-		memcpy(req->data, d->data, d->len);
+	req->data = xmemdup(d->data, d->len);
 	req->len = d->len;
 	if (d->cache != NULL) {
-		req->cache = xmalloc(d->cache_len + 1);
-		if (d->cache_len > 0)
-			memcpy(req->cache, d->cache, d->cache_len);
+		req->cache = xmemdup(d->cache, d->cache_len);
 		req->cache_len = d->cache_len;
 	}
 	req->internaldate = d->internaldate != 0 ? d->internaldate :
