@@ -25,7 +25,7 @@
 enum config_type {
 	CT_STRING,	/* char[], size from the table */
 	CT_HOSTNAME,	/* string without spaces */
-	CT_SIZE,	/* uint64_t with K/M/G suffix */
+	CT_SIZE,	/* uint64_t or size_t (by field size) with K/M/G suffix */
 	CT_INT,		/* int in [min, max] */
 	CT_BOOL,	/* yes/no/true/false/on/off/1/0 */
 	CT_LOGLEVEL,
@@ -44,7 +44,7 @@ struct config_key {
 
 #define STR(k, f)	{ k, CT_STRING, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0 }
 #define HOST(k, f)	{ k, CT_HOSTNAME, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0 }
-#define SIZE(k, f, lo, hi) { k, CT_SIZE, offsetof(struct config, f), 0, lo, hi, 0 }
+#define SIZE(k, f, lo, hi) { k, CT_SIZE, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi, 0 }
 #define INT(k, f, lo, hi) { k, CT_INT, offsetof(struct config, f), 0, lo, hi, 0 }
 #define LISTEN(k, kind)	{ k, CT_LISTEN, 0, 0, 0, 0, kind }
 
@@ -195,10 +195,13 @@ config_set(struct config *cfg, const struct config_key *k, char *v, char *why, s
 			    v, (long long)k->min, (long long)k->max);
 			return -1;
 		}
-		if (k->offset == offsetof(struct config, smtp_max_line))
-			cfg->smtp_max_line = (size_t)u;
-		else
+		if (k->size == sizeof(uint64_t)) {
 			memcpy(field, &u, sizeof(u));
+		} else {
+			size_t z = (size_t)u;	/* the max bound keeps it in range */
+
+			memcpy(field, &z, sizeof(z));
+		}
 		return 0;
 	case CT_INT:
 		if (parse_uint(v, (uint64_t)k->min, (uint64_t)k->max, &u) < 0) {

@@ -50,7 +50,8 @@ START_TEST(test_contract_keys)
 	    "relayhost_password = pass#word\n"
 	    "log_level = debug\r\n"
 	    "syslog = yes\n"
-	    "smtp_max_recipients = 7\n";
+	    "smtp_max_recipients = 7\n"
+	    "smtp_max_line = 2K\n";
 	struct config cfg;
 	char err[256];
 
@@ -69,6 +70,7 @@ START_TEST(test_contract_keys)
 	ck_assert_int_eq(cfg.log_level, 3);
 	ck_assert_int_eq(cfg.syslog, 1);
 	ck_assert_int_eq(cfg.smtp_max_recipients, 7);
+	ck_assert_uint_eq(cfg.smtp_max_line, 2048);	/* a size_t field */
 }
 END_TEST
 
