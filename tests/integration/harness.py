@@ -46,7 +46,14 @@ class Server:
         self.data_dir = os.path.join(self.tmp, "data")
         self.conf = os.path.join(self.tmp, "posthorn.conf")
         self.log_path = os.path.join(self.tmp, "posthornd.log")
-        self.ports = {k: free_port() for k in listen}
+        # free_port() releases the port it found, so two calls may return
+        # the same one: keep this server's ports distinct.
+        self.ports = {}
+        for k in listen:
+            port = free_port()
+            while port in self.ports.values():
+                port = free_port()
+            self.ports[k] = port
         self.extra_config = extra_config or {}
         self.proc = None
         self.logf = None
