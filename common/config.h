@@ -38,6 +38,21 @@ enum plaintext_auth {
 	PLAINTEXT_AUTH_ALWAYS
 };
 
+enum outbound_tls {
+	OUTBOUND_TLS_MAY = 0,	/* STARTTLS when offered, unverified (RFC 7435); plaintext if it fails */
+	OUTBOUND_TLS_ENCRYPT,	/* STARTTLS required, unverified: no TLS is a temporary failure */
+	OUTBOUND_TLS_NONE	/* never */
+};
+
+enum relayhost_tls {
+	RELAYHOST_TLS_AUTO = 0,	/* implicit TLS on port 465, STARTTLS (required) otherwise */
+	RELAYHOST_TLS_STARTTLS,
+	RELAYHOST_TLS_IMPLICIT,
+	RELAYHOST_TLS_NONE	/* plaintext: only for a relay on loopback/LAN */
+};
+
+#define CONFIG_RETRY_MAX	16	/* entries of queue_retry_schedule */
+
 struct config {
 	char		 hostname[CONFIG_HOST_MAX];
 	char		 data_dir[CONFIG_PATH_MAX];
@@ -82,6 +97,21 @@ struct config {
 	int		 auth_lockout;		/* first lock, seconds; doubles on relapse */
 	int		 auth_cache_ttl;	/* seconds a verified login is cached; 0 = off */
 	int		 submission_hide_ip;	/* 1 = no client address in submission Received */
+
+	/* Outbound queue and SMTP client (issue 5; outbound/) */
+	int		 outbound_port;		/* port of MX hosts: 25 (tests change it) */
+	int		 outbound_max_connections;	/* M: deliveries at once, overall */
+	int		 outbound_max_per_domain;	/* N: at once per destination domain */
+	int		 outbound_connect_timeout;	/* seconds */
+	int		 outbound_timeout;	/* seconds per reply (RFC 5321 4.5.3.2 asks 5 min) */
+	int		 outbound_tls;		/* enum outbound_tls, for MX delivery */
+	char		 tls_ca_file[CONFIG_PATH_MAX];	/* CAs for verifying the relayhost; "" = system */
+	int		 relayhost_tls;		/* enum relayhost_tls */
+	int		 relayhost_tls_verify;	/* 1 = relayhost's certificate must verify */
+	int		 queue_retry[CONFIG_RETRY_MAX];	/* seconds after attempt 1, 2...; last repeats */
+	int		 queue_retry_count;
+	int64_t		 queue_lifetime;	/* seconds from arrival, then bounce */
+	int		 dkim_sign;		/* 1 = sign mail from local domains with keys in data_dir/dkim */
 };
 
 /* Fill cfg with the defaults (no listeners, data_dir "/var/lib/posthorn"). */

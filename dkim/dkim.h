@@ -113,4 +113,32 @@ char	*dkim_canon_header(const char *field, size_t len, size_t *len_r);
  */
 char	*dkim_canon_body(const char *body, size_t len, size_t *len_r);
 
+/* ---- signing keys of the daemon (dkim_keyring.c) ---- */
+
+struct dkim_keyring;
+
+/*
+ * Every key in DATA_DIR/dkim (files DOMAIN.SELECTOR.ALG.key, as written by
+ * `posthorn dkim generate`); a missing directory is an empty keyring.
+ * Unreadable or malformed key files are reported through warn (may be
+ * NULL) and skipped. NULL only on OOM-like failure, with err.
+ */
+struct dkim_keyring *dkim_keyring_load(const char *data_dir,
+	    void (*warn)(void *arg, const char *msg), void *arg,
+	    char *err, size_t errlen);
+void	 dkim_keyring_free(struct dkim_keyring *kr);
+/* Number of keys loaded. */
+size_t	 dkim_keyring_count(const struct dkim_keyring *kr);
+
+/*
+ * Sign msg with every key of the domain of its From: address (DMARC
+ * alignment, RFC 7489 3.1): the DKIM-Signature header fields to prepend,
+ * ed25519 first, then rsa, allocated, *len_r their length. Returns NULL
+ * with *len_r 0 when no key matches the From: domain (nothing to sign; not
+ * an error) or signing failed (reason in err, err[0] != 0). Thread-safe:
+ * a keyring is read-only after loading.
+ */
+char	*dkim_keyring_sign(const struct dkim_keyring *kr, const char *msg,
+	    size_t len, time_t now, size_t *len_r, char *err, size_t errlen);
+
 #endif

@@ -3,7 +3,7 @@
 noinst_LIBRARIES += dkim/libdkim.a
 dkim_libdkim_a_SOURCES = dkim/dkim.h dkim/dkim_internal.h \
 	dkim/dkim_canon.c dkim/dkim_key.c dkim/dkim_msg.c \
-	dkim/dkim_sign.c dkim/dkim_verify.c
+	dkim/dkim_sign.c dkim/dkim_verify.c dkim/dkim_keyring.c
 
 DKIM_TEST_LIBS = dkim/libdkim.a common/libcommon.a $(DEPS_LIBS)
 

@@ -43,9 +43,10 @@
 /*
  * Version 2 added the expunge log and per-mailbox unseen/size counters;
  * version 3 keywords, the MODSEQ index, subscriptions by name and the
- * blob cache (store_schema.c migrates older stores in place).
+ * blob cache; version 4 the outbound queue (store_schema.c migrates older
+ * stores in place).
  */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	3	/* 4 when store_queue lands */
 
 #define STORE_OK		0
 #define STORE_ENOTFOUND		(-1)	/* no such domain/user/alias/mailbox/message */
@@ -64,6 +65,7 @@
 #define STORE_MAX_RCPT_USERS	1000	/* users one delivery may target */
 
 struct store;
+struct store_queue_new;
 
 const char *store_strerror(int err);
 
@@ -154,6 +156,19 @@ int	 store_alias_add(struct store *store, const char *address, const char *targe
 int	 store_alias_del(struct store *store, const char *address);
 int	 store_alias_list(struct store *store,
 	    int (*cb)(void *arg, const char *address, const char *targets), void *arg);
+
+/*
+ * Like store_resolve_rcpt, and also collects the foreign addresses that
+ * aliases point to (an alias "team@example.org -> a@example.org,
+ * x@elsewhere.net"): up to max_foreign of them, deduplicated and
+ * lower-cased, in foreign[], their count in *n_foreign_r. Returns 0 when
+ * at least one local user or foreign target was found, otherwise as
+ * store_resolve_rcpt (1: the address itself is foreign).
+ */
+int	 store_resolve_rcpt_targets(struct store *store, const char *address,
+	    uint64_t *ids, size_t max, size_t *n_r,
+	    char (*foreign)[STORE_ADDRESS_MAX], size_t max_foreign,
+	    size_t *n_foreign_r);
 
 /*
  * Resolve an envelope recipient to local users: an exact user, else an exact
@@ -272,6 +287,16 @@ struct store_delivery {
 	uint32_t	 flags;		/* initial flags (\Recent is added) */
 	const char	*cache;		/* optional blob cache (store_blob_cache_get), copied */
 	size_t		 cache_len;
+	/*
+	 * Outbound (issue 5): queue entries committed in the same transaction
+	 * as the local copies, sharing the blob, so a 250 covers both.
+	 * n_users may be 0 when n_queue > 0 (mail only to foreign
+	 * recipients, a DSN to a foreign sender). The new entries' ids are
+	 * written to queue_ids_r[i] (if not NULL) before done runs.
+	 */
+	const struct store_queue_new *queue;
+	size_t		 n_queue;
+	uint64_t	*queue_ids_r;
 };
 void	 store_deliver(struct store *store, const struct store_delivery *d,
 	    store_done_fn done, void *arg);
@@ -514,5 +539,125 @@ void	 store_blob_cache_set(struct store *store, uint64_t blob_id,
 #define STORE_PASSWORD_HASH_MAX	129	/* crypto_pwhash_STRBYTES + 1 */
 int	 store_user_password_hash(struct store *store, const char *address,
 	    char *hash, size_t hashlen, struct store_user *user_r);
+
+/* ====================================================================
+ * Outbound queue (issue 5). Mail for foreign recipients waits here until
+ * the remote server accepted it: one entry per destination domain with
+ * per-recipient state, its message a reference to a blob (shared with
+ * local copies of the same message). Entries are added by store_deliver()
+ * (struct store_delivery.queue); the delivery runner of posthornd reads
+ * due entries, and records each attempt with store_queue_update(), which
+ * may in the same transaction deliver the bounce (DSN) it generated, so a
+ * recipient is never marked failed without its DSN nor bounced twice. An
+ * entry whose recipients are all final (delivered or failed) is removed
+ * with its blob reference. Times are seconds since the epoch.
+ * ==================================================================== */
+
+#define STORE_QUEUE_RCPTS_MAX	1000	/* recipients per entry */
+#define STORE_QUEUE_REPLY_MAX	512	/* last reply kept per recipient */
+
+/* Entry flags, from the submission's MAIL FROM parameters. */
+#define STORE_QUEUE_F_8BITMIME	0x01	/* BODY=8BITMIME */
+#define STORE_QUEUE_F_SMTPUTF8	0x02	/* SMTPUTF8 */
+#define STORE_QUEUE_F_BOUNCE	0x04	/* a DSN we made: never bounce it (null sender too) */
+
+enum store_queue_rcpt_state {
+	STORE_QUEUE_PENDING = 0,	/* not yet delivered: retried */
+	STORE_QUEUE_DELIVERED,		/* the remote server said 250 */
+	STORE_QUEUE_FAILED		/* permanent failure or expired (bounced) */
+};
+
+/* A new entry (store_delivery.queue): strings are copied. */
+struct store_queue_new {
+	const char		*sender;	/* envelope sender, "" = <> */
+	const char		*domain;	/* destination domain, lower-cased */
+	const char *const	*rcpts;		/* full addresses, all @domain */
+	size_t			 n_rcpts;	/* 1..STORE_QUEUE_RCPTS_MAX */
+	uint32_t		 flags;		/* STORE_QUEUE_F_* */
+	int64_t			 next_attempt;	/* 0 = now */
+};
+
+struct store_queue_rcpt {
+	char		 address[STORE_ADDRESS_MAX];
+	int		 state;		/* enum store_queue_rcpt_state */
+	char		 reply[STORE_QUEUE_REPLY_MAX];	/* last reply/reason, "" none */
+};
+
+struct store_queue_entry {
+	uint64_t		 id;		/* > 0, never reused */
+	uint64_t		 blob_id;	/* store_blob_read() */
+	uint64_t		 size;		/* message bytes */
+	int64_t			 created;
+	int64_t			 next_attempt;
+	int64_t			 last_attempt;	/* 0 = never tried */
+	uint32_t		 attempts;
+	uint32_t		 flags;		/* STORE_QUEUE_F_* */
+	char			 sender[STORE_ADDRESS_MAX];
+	char			 domain[STORE_ADDRESS_MAX];
+	size_t			 n_rcpts;
+	struct store_queue_rcpt	*rcpts;		/* malloc'ed, n_rcpts */
+};
+
+/* Free what store_queue_get()/store_queue_list() allocated inside e. */
+void	 store_queue_entry_free(struct store_queue_entry *e);
+
+/* One entry by id: 0 (e_r filled, free with store_queue_entry_free) or STORE_ENOTFOUND. */
+int	 store_queue_get(struct store *store, uint64_t id, struct store_queue_entry *e_r);
+
+/*
+ * Every entry in id order (the entry passed to cb is freed after cb
+ * returns); stops when cb returns non-zero. Returns the number of entries
+ * visited or <0.
+ */
+int	 store_queue_list(struct store *store,
+	    int (*cb)(void *arg, const struct store_queue_entry *e), void *arg);
+
+/*
+ * Ids of up to max entries with next_attempt <= now, earliest first,
+ * from the due index (never a scan of the whole queue). Returns the
+ * count or <0. *next_r (if not NULL) receives the earliest next_attempt
+ * after now among the rest, 0 when there is none.
+ */
+int	 store_queue_due(struct store *store, int64_t now, uint64_t *ids,
+	    size_t max, int64_t *next_r);
+
+/* Number of entries and of pending recipients (for logs and benchmarks). */
+int	 store_queue_count(struct store *store, uint64_t *entries_r, uint64_t *rcpts_r);
+
+/*
+ * Record an attempt. Each listed recipient (by index into the entry's
+ * rcpts) gets its new state and reply; attempts becomes attempts + 1 when
+ * count_attempt, last_attempt = now, next_attempt as given. When no
+ * recipient is pending afterwards, the entry is removed and its blob
+ * reference dropped. bounce (optional) is delivered in the same
+ * transaction (store_delivery rules; its queue ids are not reported).
+ * STORE_ENOTFOUND when the entry is gone (deleted meanwhile): nothing is
+ * written, the bounce neither.
+ */
+struct store_queue_rcpt_update {
+	size_t		 index;
+	int		 state;		/* enum store_queue_rcpt_state */
+	const char	*reply;		/* copied, truncated to STORE_QUEUE_REPLY_MAX - 1 */
+};
+struct store_queue_update {
+	uint64_t				 id;
+	const struct store_queue_rcpt_update	*rcpts;
+	size_t					 n_rcpts;
+	int					 count_attempt;
+	int64_t					 now;
+	int64_t					 next_attempt;
+	const struct store_delivery		*bounce;	/* NULL: none */
+};
+void	 store_queue_update(struct store *store, const struct store_queue_update *u,
+	    store_done_fn done, void *arg);
+int	 store_queue_update_wait(struct store *store, const struct store_queue_update *u);
+
+/*
+ * Administration (`posthorn queue`): retry sets next_attempt = now for one
+ * entry (id > 0) or every entry (id 0); delete removes an entry and its
+ * blob reference without a bounce. STORE_ENOTFOUND for an unknown id.
+ */
+int	 store_queue_retry_wait(struct store *store, uint64_t id, int64_t now);
+int	 store_queue_delete_wait(struct store *store, uint64_t id);
 
 #endif

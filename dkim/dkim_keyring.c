@@ -1,0 +1,2 @@
+/* dkim_keyring.c: (being written) */
+#include <stddef.h>

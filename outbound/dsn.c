@@ -1,0 +1,2 @@
+/* dsn.c: (being written) */
+#include <stddef.h>

@@ -1,0 +1,2 @@
+/* outbound.c: (being written) */
+#include <stddef.h>

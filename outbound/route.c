@@ -1,0 +1,2 @@
+/* route.c: (being written) */
+#include <stddef.h>

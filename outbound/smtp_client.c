@@ -1,0 +1,2 @@
+/* smtp_client.c: (being written) */
+#include <stddef.h>

@@ -1,0 +1,1 @@
+# outbound/tests.mk: integration tests of outbound delivery (real DNS server, sinks).

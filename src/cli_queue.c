@@ -1,0 +1,2 @@
+/* cli_queue.c: (being written) */
+#include <stddef.h>
