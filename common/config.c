@@ -28,8 +28,11 @@ enum config_type {
 	CT_SIZE,	/* uint64_t or size_t (by field size) with K/M/G suffix */
 	CT_INT,		/* int in [min, max] */
 	CT_BOOL,	/* yes/no/true/false/on/off/1/0 */
-	CT_LOGLEVEL,
-	CT_PLAINAUTH,
+	CT_ENUM,	/* int: index of the value in names[] */
+	CT_DURATION,	/* int or int64_t (by field size), seconds; s/m/h/d suffix */
+	CT_SCHEDULE,	/* queue_retry_schedule: comma-separated durations */
+	CT_HOSTPORT,	/* numeric "IPv4:port" / "[IPv6]:port" or "" */
+	CT_RELAYHOST,	/* "host:port" / "[addr]:port" or "" */
 	CT_LISTEN	/* listen_* list */
 };
 
@@ -40,13 +43,24 @@ struct config_key {
 	size_t			 size;	/* CT_STRING buffer size */
 	int64_t			 min, max;
 	int			 listen;	/* CT_LISTEN: enum listen_kind */
+	const char *const	*names;		/* CT_ENUM: NULL-terminated, index = value */
 };
 
-#define STR(k, f)	{ k, CT_STRING, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0 }
-#define HOST(k, f)	{ k, CT_HOSTNAME, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0 }
-#define SIZE(k, f, lo, hi) { k, CT_SIZE, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi, 0 }
-#define INT(k, f, lo, hi) { k, CT_INT, offsetof(struct config, f), 0, lo, hi, 0 }
-#define LISTEN(k, kind)	{ k, CT_LISTEN, 0, 0, 0, 0, kind }
+#define FIELD(t, k, f)	{ k, t, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0, NULL }
+#define STR(k, f)	FIELD(CT_STRING, k, f)
+#define HOST(k, f)	FIELD(CT_HOSTNAME, k, f)
+#define BOOL(k, f)	FIELD(CT_BOOL, k, f)
+#define SIZE(k, f, lo, hi) { k, CT_SIZE, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi, 0, NULL }
+#define INT(k, f, lo, hi) { k, CT_INT, offsetof(struct config, f), 0, lo, hi, 0, NULL }
+#define DURATION(k, f, lo, hi) { k, CT_DURATION, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi, 0, NULL }
+#define ENUM(k, f, n)	{ k, CT_ENUM, offsetof(struct config, f), 0, 0, 0, 0, n }
+#define LISTEN(k, kind)	{ k, CT_LISTEN, 0, 0, 0, 0, kind, NULL }
+
+/* CT_ENUM value names, in the order of their enums. */
+static const char *const log_level_names[] = { "error", "warn", "info", "debug", NULL };
+static const char *const plaintext_auth_names[] = { "loopback", "never", "always", NULL };
+static const char *const outbound_tls_names[] = { "may", "encrypt", "none", NULL };
+static const char *const relayhost_tls_names[] = { "auto", "starttls", "tls", "none", NULL };
 
 static const struct config_key config_keys[] = {
 	HOST("hostname", hostname),
@@ -62,17 +76,17 @@ static const struct config_key config_keys[] = {
 	LISTEN("listen_imap", LISTEN_IMAP),
 	LISTEN("listen_imaps", LISTEN_IMAPS),
 	SIZE("max_message_size", max_message_size, 1024, 1024LL * 1024 * 1024),
-	{ "plaintext_auth", CT_PLAINAUTH, offsetof(struct config, plaintext_auth), 0, 0, 0, 0 },
-	HOST("dns_server", dns_server),
-	HOST("relayhost", relayhost),
+	ENUM("plaintext_auth", plaintext_auth, plaintext_auth_names),
+	FIELD(CT_HOSTPORT, "dns_server", dns_server),
+	FIELD(CT_RELAYHOST, "relayhost", relayhost),
 	HOST("relayhost_user", relayhost_user),
 	STR("relayhost_password", relayhost_password),
 	STR("public_ip", public_ip),
 	SIZE("map_size", map_size, 1024 * 1024, 1LL << 46),
 	INT("io_threads", io_threads, 0, 256),
 	INT("worker_threads", worker_threads, 0, 256),
-	{ "log_level", CT_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0, 0 },
-	{ "syslog", CT_BOOL, offsetof(struct config, syslog), 0, 0, 1, 0 },
+	ENUM("log_level", log_level, log_level_names),
+	BOOL("syslog", syslog),
 	INT("max_connections", max_connections, 1, 1000000),
 	INT("max_connections_per_ip", max_connections_per_ip, 1, 1000000),
 	INT("smtp_max_recipients", smtp_max_recipients, 1, 100000),
@@ -86,7 +100,19 @@ static const struct config_key config_keys[] = {
 	INT("auth_fail_threshold", auth_fail_threshold, 0, 1000),
 	INT("auth_lockout", auth_lockout, 1, 86400),
 	INT("auth_cache_ttl", auth_cache_ttl, 0, 3600),
-	{ "submission_hide_ip", CT_BOOL, offsetof(struct config, submission_hide_ip), 0, 0, 1, 0 },
+	BOOL("submission_hide_ip", submission_hide_ip),
+	INT("outbound_port", outbound_port, 1, 65535),
+	INT("outbound_max_connections", outbound_max_connections, 1, 1000),
+	INT("outbound_max_per_domain", outbound_max_per_domain, 1, 1000),
+	DURATION("outbound_connect_timeout", outbound_connect_timeout, 1, 3600),
+	DURATION("outbound_timeout", outbound_timeout, 1, 3600),
+	ENUM("outbound_tls", outbound_tls, outbound_tls_names),
+	STR("tls_ca_file", tls_ca_file),
+	ENUM("relayhost_tls", relayhost_tls, relayhost_tls_names),
+	BOOL("relayhost_tls_verify", relayhost_tls_verify),
+	FIELD(CT_SCHEDULE, "queue_retry_schedule", queue_retry),
+	DURATION("queue_lifetime", queue_lifetime, 60, 365LL * 86400),
+	BOOL("dkim_sign", dkim_sign),
 };
 
 static const char *const listen_keys[LISTEN_KIND_COUNT] = {
@@ -123,6 +149,24 @@ config_defaults(struct config *cfg)
 	cfg->auth_fail_threshold = 5;	/* per address; accounts: twice that */
 	cfg->auth_lockout = 60;		/* 1 min, doubling up to 1 h */
 	cfg->auth_cache_ttl = 60;
+	cfg->outbound_port = 25;
+	cfg->outbound_max_connections = 20;
+	cfg->outbound_max_per_domain = 4;
+	cfg->outbound_connect_timeout = 30;
+	cfg->outbound_timeout = 300;	/* RFC 5321 4.5.3.2: 5 min per command */
+	cfg->outbound_tls = OUTBOUND_TLS_MAY;
+	cfg->relayhost_tls = RELAYHOST_TLS_AUTO;
+	cfg->relayhost_tls_verify = 1;
+	/* RFC 5321 4.5.4.1: at least 30 min between tries, give up after 4-5
+	 * days; a first quick retry catches greylisting. */
+	cfg->queue_retry[0] = 60;
+	cfg->queue_retry[1] = 300;
+	cfg->queue_retry[2] = 900;
+	cfg->queue_retry[3] = 1800;
+	cfg->queue_retry[4] = 3600;
+	cfg->queue_retry_count = 5;
+	cfg->queue_lifetime = 5 * 86400;
+	cfg->dkim_sign = 1;
 }
 
 static int
@@ -170,6 +214,99 @@ config_parse_listen(struct config *cfg, int kind, char *v, char *why, size_t why
 }
 
 static int
+config_set_string(const struct config_key *k, char *field, const char *v,
+    char *why, size_t whylen)
+{
+	if (strlen(v) >= k->size) {
+		str_format(why, whylen, "value too long (max %zu bytes)", k->size - 1);
+		return -1;
+	}
+	str_copy(field, v, k->size);
+	return 0;
+}
+
+static int
+config_parse_enum(const struct config_key *k, const char *v, int *out,
+    char *why, size_t whylen)
+{
+	char list[128] = "";
+	int i;
+
+	for (i = 0; k->names[i] != NULL; i++)
+		if (strcasecmp(v, k->names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; k->names[i] != NULL; i++) {
+		if (i > 0)
+			str_append(list, k->names[i + 1] == NULL ? " or " : ", ", sizeof(list));
+		str_append(list, k->names[i], sizeof(list));
+	}
+	str_format(why, whylen, "bad %s '%.40s' (%s)", k->name, v, list);
+	return -1;
+}
+
+/* queue_retry_schedule: "1m, 5m, 15m": delays after attempt 1, 2...; the last repeats. */
+static int
+config_parse_schedule(struct config *cfg, char *v, char *why, size_t whylen)
+{
+	char *item, *save = NULL;
+	uint64_t secs;
+	int n = 0;
+
+	for (item = strtok_r(v, ", \t", &save); item != NULL;
+	    item = strtok_r(NULL, ", \t", &save)) {
+		if (n == CONFIG_RETRY_MAX) {
+			str_format(why, whylen, "more than %d delays", CONFIG_RETRY_MAX);
+			return -1;
+		}
+		if (parse_duration(item, &secs) < 0 || secs < 1 || secs > 7 * 86400) {
+			str_format(why, whylen, "bad delay '%.40s' (1s to 7d)", item);
+			return -1;
+		}
+		cfg->queue_retry[n++] = (int)secs;
+	}
+	if (n == 0) {
+		str_format(why, whylen, "empty schedule");
+		return -1;
+	}
+	cfg->queue_retry_count = n;
+	return 0;
+}
+
+/*
+ * dns_server must be numeric (the resolver cannot resolve its own
+ * address); relayhost may be a name, and always needs its port since
+ * 25, 587 and 465 all occur.
+ */
+static int
+config_check_hostport(enum config_type type, const char *v, char *why, size_t whylen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	const char *colon;
+	uint64_t port;
+
+	if (*v == '\0')
+		return 0;
+	if (type == CT_HOSTPORT) {
+		if (parse_hostport(v, &ss, &sl) == 0)
+			return 0;
+		str_format(why, whylen, "bad address '%.80s' (expected IPv4:port or [IPv6]:port)", v);
+		return -1;
+	}
+	colon = strrchr(v, ':');
+	if (colon == NULL || colon == v || strpbrk(v, " \t") != NULL ||
+	    parse_uint(colon + 1, 1, 65535, &port) < 0 ||
+	    (v[0] != '[' && memchr(v, ':', (size_t)(colon - v)) != NULL) ||
+	    (v[0] == '[' && colon[-1] != ']')) {
+		str_format(why, whylen, "bad relayhost '%.80s' (expected host:port or [address]:port)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 config_set(struct config *cfg, const struct config_key *k, char *v, char *why, size_t whylen)
 {
 	char *field = (char *)cfg + k->offset;
@@ -183,12 +320,7 @@ config_set(struct config *cfg, const struct config_key *k, char *v, char *why, s
 		}
 		/* FALLTHROUGH */
 	case CT_STRING:
-		if (strlen(v) >= k->size) {
-			str_format(why, whylen, "value too long (max %zu bytes)", k->size - 1);
-			return -1;
-		}
-		str_copy(field, v, k->size);
-		return 0;
+		return config_set_string(k, field, v, why, whylen);
 	case CT_SIZE:
 		if (parse_size(v, &u) < 0 || u < (uint64_t)k->min || u > (uint64_t)k->max) {
 			str_format(why, whylen, "bad size '%.40s' (a number with optional K/M/G, %lld to %lld bytes)",
@@ -217,29 +349,28 @@ config_set(struct config *cfg, const struct config_key *k, char *v, char *why, s
 			return -1;
 		}
 		return 0;
-	case CT_LOGLEVEL: {
-		static const char *const names[] = { "error", "warn", "info", "debug" };
-		int i;
-		for (i = 0; i < 4; i++)
-			if (strcasecmp(v, names[i]) == 0) {
-				cfg->log_level = i;
-				return 0;
-			}
-		str_format(why, whylen, "bad log_level '%.40s' (error, warn, info or debug)", v);
-		return -1;
-	}
-	case CT_PLAINAUTH:
-		if (strcasecmp(v, "loopback") == 0)
-			cfg->plaintext_auth = PLAINTEXT_AUTH_LOOPBACK;
-		else if (strcasecmp(v, "never") == 0)
-			cfg->plaintext_auth = PLAINTEXT_AUTH_NEVER;
-		else if (strcasecmp(v, "always") == 0)
-			cfg->plaintext_auth = PLAINTEXT_AUTH_ALWAYS;
-		else {
-			str_format(why, whylen, "bad plaintext_auth '%.40s' (loopback, never or always)", v);
+	case CT_ENUM:
+		return config_parse_enum(k, v, (int *)(void *)field, why, whylen);
+	case CT_DURATION:
+		if (parse_duration(v, &u) < 0 || u < (uint64_t)k->min || u > (uint64_t)k->max) {
+			str_format(why, whylen, "bad duration '%.40s' (seconds, or a number with s/m/h/d, %lld to %lld s)",
+			    v, (long long)k->min, (long long)k->max);
 			return -1;
 		}
+		if (k->size == sizeof(int64_t)) {
+			int64_t d = (int64_t)u;
+
+			memcpy(field, &d, sizeof(d));
+		} else
+			*(int *)(void *)field = (int)u;
 		return 0;
+	case CT_SCHEDULE:
+		return config_parse_schedule(cfg, v, why, whylen);
+	case CT_HOSTPORT:
+	case CT_RELAYHOST:
+		if (config_check_hostport(k->type, v, why, whylen) < 0)
+			return -1;
+		return config_set_string(k, field, v, why, whylen);
 	case CT_LISTEN:
 		return config_parse_listen(cfg, k->listen, v, why, whylen);
 	}

@@ -197,6 +197,33 @@ parse_size(const char *s, uint64_t *size_r)
 }
 
 int
+parse_duration(const char *s, uint64_t *secs_r)
+{
+	char digits[32];
+	size_t len = strlen(s);
+	uint64_t mult = 1, v;
+
+	if (len == 0 || len >= sizeof(digits))
+		return -1;
+	memcpy(digits, s, len + 1);
+	switch (digits[len - 1]) {
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	default: mult = 0; break;
+	}
+	if (mult != 0)
+		digits[len - 1] = '\0';
+	else
+		mult = 1;
+	if (parse_uint(digits, 0, UINT64_MAX, &v) < 0 || v > UINT64_MAX / mult)
+		return -1;
+	*secs_r = v * mult;
+	return 0;
+}
+
+int
 parse_hostport(const char *s, struct sockaddr_storage *ss_r, socklen_t *len_r)
 {
 	char host[64];

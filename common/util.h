@@ -43,6 +43,8 @@ int	 str_has_prefix_ci(const char *s, const char *prefix);
  * Returns 0 and sets *size_r, or -1 on bad syntax or overflow.
  */
 int	 parse_size(const char *s, uint64_t *size_r);
+/* "90", "90s", "5m", "2h", "5d": seconds. 0 or -1. */
+int	 parse_duration(const char *s, uint64_t *secs_r);
 /* Parse a decimal unsigned integer in [min, max]; returns 0 or -1. */
 int	 parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val_r);
 /*

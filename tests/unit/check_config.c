@@ -95,7 +95,66 @@ static const struct {
 	{ "just some words\n", "t.conf:1: expected 'key = value'" },
 	{ "hostname = two words\n", "t.conf:1: value must not contain spaces" },
 	{ "hostname =\n", "hostname and data_dir must not be empty" },
+	{ "outbound_tls = always\n", "t.conf:1: bad outbound_tls 'always' (may, encrypt or none)" },
+	{ "relayhost_tls = ssl\n", "t.conf:1: bad relayhost_tls" },
+	{ "queue_lifetime = 5w\n", "t.conf:1: bad duration" },
+	{ "queue_lifetime = 10s\n", "t.conf:1: bad duration" },
+	{ "outbound_timeout = 0\n", "t.conf:1: bad duration" },
+	{ "queue_retry_schedule = 1m,,x\n", "t.conf:1: bad delay 'x'" },
+	{ "queue_retry_schedule = 0s\n", "t.conf:1: bad delay" },
+	{ "queue_retry_schedule = ,\n", "t.conf:1: empty schedule" },
+	{ "queue_retry_schedule = 1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s\n", "more than 16 delays" },
+	{ "dns_server = resolver.example:53\n", "t.conf:1: bad address" },
+	{ "relayhost = smtp.example.net\n", "t.conf:1: bad relayhost" },
+	{ "relayhost = ::1:587\n", "t.conf:1: bad relayhost" },
+	{ "relayhost = [::1]587\n", "t.conf:1: bad relayhost" },
 };
+
+/* The outbound keys of issue 5: defaults, durations, schedule, enums. */
+START_TEST(test_outbound_keys)
+{
+	struct config cfg;
+	char err[256] = "";
+
+	ck_assert_int_eq(parse("", &cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.outbound_port, 25);
+	ck_assert_int_eq(cfg.queue_retry_count, 5);
+	ck_assert_int_eq(cfg.queue_retry[0], 60);
+	ck_assert_int_eq(cfg.queue_retry[4], 3600);
+	ck_assert(cfg.queue_lifetime == 5 * 86400);
+	ck_assert_int_eq(cfg.outbound_tls, OUTBOUND_TLS_MAY);
+	ck_assert_int_eq(cfg.relayhost_tls_verify, 1);
+	ck_assert_int_eq(cfg.dkim_sign, 1);
+	ck_assert_int_eq(parse(
+	    "outbound_port = 2525\n"
+	    "queue_retry_schedule = 1s, 2m,3h ,1d\n"
+	    "queue_lifetime = 2d\n"
+	    "outbound_timeout = 3\n"
+	    "outbound_connect_timeout = 2m\n"
+	    "outbound_tls = Encrypt\n"
+	    "relayhost = [2001:db8::1]:465\n"
+	    "relayhost_tls = tls\n"
+	    "relayhost_tls_verify = no\n"
+	    "dns_server = [::1]:5353\n"
+	    "dkim_sign = off\n", &cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.outbound_port, 2525);
+	ck_assert_int_eq(cfg.queue_retry_count, 4);
+	ck_assert_int_eq(cfg.queue_retry[0], 1);
+	ck_assert_int_eq(cfg.queue_retry[1], 120);
+	ck_assert_int_eq(cfg.queue_retry[2], 3 * 3600);
+	ck_assert_int_eq(cfg.queue_retry[3], 86400);
+	ck_assert(cfg.queue_lifetime == 2 * 86400);
+	ck_assert_int_eq(cfg.outbound_timeout, 3);
+	ck_assert_int_eq(cfg.outbound_connect_timeout, 120);
+	ck_assert_int_eq(cfg.outbound_tls, OUTBOUND_TLS_ENCRYPT);
+	ck_assert_str_eq(cfg.relayhost, "[2001:db8::1]:465");
+	ck_assert_int_eq(cfg.relayhost_tls, RELAYHOST_TLS_IMPLICIT);
+	ck_assert_int_eq(cfg.relayhost_tls_verify, 0);
+	ck_assert_int_eq(cfg.dkim_sign, 0);
+	ck_assert_int_eq(parse("relayhost = smtp.provider.net:587\n", &cfg, err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.relayhost, "smtp.provider.net:587");
+}
+END_TEST
 
 START_TEST(test_bad)
 {
@@ -145,6 +204,7 @@ config_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("invalid");
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad_configs) / sizeof(bad_configs[0])));
+	tcase_add_test(tc, test_outbound_keys);
 	tcase_add_test(tc, test_long_line_and_nul);
 	tcase_add_test(tc, test_load_missing_file);
 	suite_add_tcase(s, tc);

@@ -41,6 +41,27 @@ START_TEST(test_parse_size)
 }
 END_TEST
 
+START_TEST(test_parse_duration)
+{
+	static const struct { const char *s; int ok; uint64_t v; } cases[] = {
+		{ "90", 1, 90 }, { "90s", 1, 90 }, { "5m", 1, 300 },
+		{ "2h", 1, 7200 }, { "5d", 1, 432000 }, { "0", 1, 0 },
+		{ "", 0, 0 }, { "m", 0, 0 }, { "5w", 0, 0 }, { "-1s", 0, 0 },
+		{ "1.5h", 0, 0 }, { "5M", 0, 0 }, { "307445734561825861d", 0, 0 },
+	};
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = 12345;
+		ck_assert_msg((parse_duration(cases[i].s, &v) == 0) == cases[i].ok,
+		    "'%s'", cases[i].s);
+		if (cases[i].ok)
+			ck_assert_uint_eq(v, cases[i].v);
+	}
+}
+END_TEST
+
 START_TEST(test_parse_hostport)
 {
 	struct sockaddr_storage ss;
@@ -86,6 +107,7 @@ util_suite(void)
 
 	tcase_add_test(tc, test_str_copy_append);
 	tcase_add_test(tc, test_parse_size);
+	tcase_add_test(tc, test_parse_duration);
 	tcase_add_test(tc, test_parse_hostport);
 	tcase_add_test(tc, test_trim_lower);
 	suite_add_tcase(s, tc);
