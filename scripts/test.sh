@@ -28,7 +28,7 @@ export DEBIAN_FRONTEND=noninteractive
 PACKAGES="build-essential autoconf automake libtool pkg-config
 liblmdb-dev libsodium-dev libssl-dev libevent-dev check python3
 clang libclang-rt-14-dev swaks curl fetchmail isync valgrind lmdb-utils
-procps iproute2 ca-certificates openssl testssl.sh python3-dkim mutt bsdutils"
+procps iproute2 ca-certificates openssl testssl.sh python3-dkim mutt bsdutils nsd"
 
 FAILED=()
 PASSED_TOTAL=0
