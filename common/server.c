@@ -94,3 +94,18 @@ server_log_login(const char *proto, const struct conn *c, const char *user,
 		log_info("login: proto=%s user=<%s> rip=%s result=fail reason=\"%s\"",
 		    proto, safe, conn_peer(c), reason != NULL ? reason : "");
 }
+
+static void (*server_queue_hook)(void);
+
+void
+server_set_queue_hook(void (*fn)(void))
+{
+	server_queue_hook = fn;		/* set once at start, before any session */
+}
+
+void
+server_queue_changed(void)
+{
+	if (server_queue_hook != NULL)
+		server_queue_hook();
+}

@@ -39,4 +39,12 @@ int	server_plaintext_auth_allowed(const struct conn *c);
 void	server_log_login(const char *proto, const struct conn *c,
 	    const char *user, int ok, const char *reason);
 
+/*
+ * Mail was added to the outbound queue: wake the runner. posthornd sets
+ * the hook (outbound_wakeup) so front-ends need not link the runner;
+ * without a hook the runner still finds it at its next poll.
+ */
+void	server_set_queue_hook(void (*fn)(void));
+void	server_queue_changed(void);
+
 #endif

@@ -7,7 +7,8 @@
  * Ports: listen_smtp is the inbound MX (local recipients only, no AUTH);
  * listen_submission and listen_submissions serve authenticated users
  * (RFC 6409): MAIL needs AUTH, any recipient is accepted, foreign ones
- * are answered 451 until the outbound queue exists.
+ * go to the outbound queue (with the local copies, in one commit). Aliases
+ * with foreign targets forward inbound mail through the queue too.
  *
  * The table says in which states a command is allowed; smtp_dispatch()
  * answers every out-of-sequence command itself (503), so handlers never
@@ -403,6 +404,44 @@ add_rcpt(struct smtp_tx *tx, const char *addr)
 	tx->rcpts[tx->n_rcpts++] = xstrdup(addr);
 }
 
+/*
+ * A foreign recipient for the outbound queue: the user's own recipient on
+ * submission, or an alias's foreign target. Kept as given (the local part
+ * may be case-sensitive, RFC 5321 2.4), the domain lower-cased so the
+ * queue groups by it. -1 when the transaction has too many.
+ */
+static int
+add_remote(struct smtp_tx *tx, const char *addr)
+{
+	char	*copy;
+	size_t	 i;
+
+	if (strrchr(addr, '@') == NULL || strrchr(addr, '@')[1] == '\0')
+		return -1;
+	for (i = 0; i < tx->n_remote; i++)
+		if (strcmp(tx->remote[i], addr) == 0)
+			return 0;
+	if (tx->n_remote >= STORE_QUEUE_RCPTS_MAX)
+		return -1;
+	copy = xstrdup(addr);
+	str_lower(strrchr(copy, '@'));
+	tx->remote = xreallocarray(tx->remote, tx->n_remote + 1, sizeof(char *));
+	tx->remote[tx->n_remote++] = copy;
+	return 0;
+}
+
+/* An alias's foreign targets (inbound forwarding). */
+static int
+add_remotes(struct smtp_tx *tx, char (*foreign)[STORE_ADDRESS_MAX], size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (add_remote(tx, foreign[i]) < 0)
+			return -1;
+	return 0;
+}
+
 static void
 cmd_rcpt(struct smtp_session *s, const char *args)
 {
@@ -410,7 +449,8 @@ cmd_rcpt(struct smtp_session *s, const char *args)
 	struct smtp_tx		*tx = s->tx;
 	struct smtp_path	 path;
 	uint64_t		*ids;
-	size_t			 n = 0;
+	size_t			 n = 0, nf = 0;
+	char			(*foreign)[STORE_ADDRESS_MAX] = NULL;
 	char			 addr[SMTP_ADDR_MAX + 32];
 	const char		*err = "";
 	int			 rc;
@@ -432,16 +472,20 @@ cmd_rcpt(struct smtp_session *s, const char *args)
 	else {
 		str_copy(addr, path.addr, sizeof(addr));
 		str_lower(addr);	/* the store keeps addresses folded */
-		rc = store_resolve_rcpt(s->store, addr, ids,
-		    STORE_MAX_RCPT_USERS, &n);
+		foreign = xcalloc(SMTP_ALIAS_FOREIGN_MAX, sizeof(*foreign));
+		rc = store_resolve_rcpt_targets(s->store, addr, ids,
+		    STORE_MAX_RCPT_USERS, &n, foreign, SMTP_ALIAS_FOREIGN_MAX, &nf);
 	}
 
 	if (rc == 1 && (s->flags & SMTP_F_AUTHENTICATED)) {
-		/* A user's mail to the world: the outbound queue is not built
-		 * yet, so say "later" rather than pretend (issue 5). */
-		smtp_reply(s, 451, ESC_SYSTEM_OTHER,
-		    "Outbound delivery not available yet, try again later");
-		smtp_tx_add_rejected(tx, path.addr);
+		/* A user's mail to the world: into the outbound queue. */
+		if (add_remote(tx, path.addr) < 0) {
+			smtp_reply(s, 452, ESC_TOO_MANY_RCPTS, "Too many recipients");
+		} else {
+			add_rcpt(tx, path.addr);
+			smtp_set_state(s, SMTP_STATE_RCPT);
+			smtp_reply(s, 250, ESC_DEST_VALID, "OK");
+		}
 	} else if (rc == 1) {
 		/* Not one of our domains: we are no open relay. */
 		smtp_reply(s, 550, ESC_NOT_AUTHORIZED, "Relaying denied");
@@ -456,13 +500,15 @@ cmd_rcpt(struct smtp_session *s, const char *args)
 		    (unsigned long long)s->id, store_strerror(rc));
 		smtp_reply(s, 451, ESC_SYSTEM_OTHER,
 		    "Temporary lookup failure, try again later");
-	} else if (n == 0 || merge_users(tx, ids, n) < 0) {
+	} else if ((n == 0 && nf == 0) || (n > 0 && merge_users(tx, ids, n) < 0) ||
+	    add_remotes(tx, foreign, nf) < 0) {
 		smtp_reply(s, 452, ESC_TOO_MANY_RCPTS, "Too many recipients");
 	} else {
 		add_rcpt(tx, path.postmaster ? addr : path.addr);
 		smtp_set_state(s, SMTP_STATE_RCPT);
 		smtp_reply(s, 250, ESC_DEST_VALID, "OK");
 	}
+	free(foreign);
 	free(ids);
 }
 

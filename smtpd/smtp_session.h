@@ -51,6 +51,9 @@ enum smtp_state {
 				 SMTP_S(SMTP_STATE_CHUNKING))
 
 /* Session flags: orthogonal facts. */
+/* Foreign targets one alias may add to a transaction. */
+#define SMTP_ALIAS_FOREIGN_MAX	100
+
 #define SMTP_F_EHLO		0x01	/* client said EHLO: ESMTP */
 #define SMTP_F_WAIT		0x02	/* a delivery is in flight; input is held */
 #define SMTP_F_OUTPUT_FULL	0x04	/* client is not reading replies; input paused */
@@ -135,6 +138,8 @@ struct smtp_tx {
 	size_t			 n_rejected;
 	uint64_t		*users;		/* deduplicated local user ids */
 	size_t			 n_users;
+	char			**remote;	/* foreign recipients for the outbound queue */
+	size_t			 n_remote;
 	int			 chunking;	/* content came by BDAT */
 	int			 logged;	/* the transaction's log line is written */
 	struct smtp_buf		 msg;		/* trace headers + decoded content */

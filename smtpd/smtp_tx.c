@@ -42,6 +42,14 @@ struct smtp_commit {
 	char		 id[17];
 	char		*log;		/* "id=... rip=... from=<> to=<> size=n" */
 	int		 status;	/* store result */
+	int		 queued;	/* foreign recipients went to the outbound queue */
+};
+
+/* The outbound queue entries of a transaction: one per destination domain. */
+struct smtp_queue_groups {
+	struct store_queue_new	*q;
+	size_t			 n;
+	const char		**rcpts;	/* tx->remote sorted by domain; q[i].rcpts point here */
 };
 
 static void	 smtp_tx_commit(struct smtp_session *s);
@@ -154,6 +162,9 @@ smtp_tx_end(struct smtp_session *s, const char *result, const char *reason)
 	for (i = 0; i < tx->n_rcpts; i++)
 		free(tx->rcpts[i]);
 	free(tx->rcpts);
+	for (i = 0; i < tx->n_remote; i++)
+		free(tx->remote[i]);
+	free(tx->remote);
 	free(tx->users);
 	smtp_buf_free(&tx->rejected);
 	smtp_buf_free(&tx->msg);
@@ -274,12 +285,66 @@ smtp_tx_read_chunk(struct smtp_session *s)
 
 /* ------------------------------------------------------------ delivery */
 
+static const char *
+addr_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at != NULL ? at + 1 : "";
+}
+
+static int
+cmp_by_domain(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	int c = strcmp(addr_domain(*x), addr_domain(*y));
+
+	return c != 0 ? c : strcmp(*x, *y);
+}
+
+/*
+ * Group the foreign recipients by domain (their domains are lower-cased
+ * by add_remote): the queue keeps one entry per destination, so one
+ * connection serves all recipients at a domain.
+ */
+static void
+smtp_queue_groups_build(const struct smtp_tx *tx, struct smtp_queue_groups *g)
+{
+	uint32_t	 flags = 0;
+	size_t		 i;
+
+	memset(g, 0, sizeof(*g));
+	if (tx->n_remote == 0)
+		return;
+	if (tx->body == SMTP_BODY_8BITMIME || tx->body == SMTP_BODY_BINARYMIME)
+		flags |= STORE_QUEUE_F_8BITMIME;
+	if (tx->smtputf8)
+		flags |= STORE_QUEUE_F_SMTPUTF8;
+	g->rcpts = xreallocarray(NULL, tx->n_remote, sizeof(char *));
+	memcpy(g->rcpts, tx->remote, tx->n_remote * sizeof(char *));
+	qsort(g->rcpts, tx->n_remote, sizeof(char *), cmp_by_domain);
+	g->q = xcalloc(tx->n_remote, sizeof(*g->q));
+	for (i = 0; i < tx->n_remote; i++) {
+		if (g->n > 0 && strcmp(g->q[g->n - 1].domain, addr_domain(g->rcpts[i])) == 0) {
+			g->q[g->n - 1].n_rcpts++;
+			continue;
+		}
+		g->q[g->n].sender = tx->from;
+		g->q[g->n].domain = addr_domain(g->rcpts[i]);
+		g->q[g->n].rcpts = &g->rcpts[i];
+		g->q[g->n].n_rcpts = 1;
+		g->q[g->n].flags = flags;
+		g->n++;
+	}
+}
+
 static void
 smtp_tx_commit(struct smtp_session *s)
 {
 	struct smtp_tx		*tx = s->tx;
 	struct smtp_commit	*job;
 	struct store_delivery	 d;
+	struct smtp_queue_groups groups;
 	struct smtp_buf		 prefix = { NULL, 0, 0 };
 	char			*cache = NULL;
 	size_t			 cache_len = 0;
@@ -302,13 +367,17 @@ smtp_tx_commit(struct smtp_session *s)
 	d.internaldate = 0;
 	d.mailbox = NULL;
 	d.flags = 0;
+	smtp_queue_groups_build(tx, &groups);
+	d.queue = groups.q;
+	d.n_queue = groups.n;
+	job->queued = groups.n > 0;
 	/*
 	 * The IMAP cache (ENVELOPE, BODYSTRUCTURE, part offsets) is built once
 	 * here, at delivery, and stored with the blob. It costs microseconds
 	 * for ordinary mail; a big message would hold the loop, so it is left
 	 * to the first FETCH, which builds it on a worker thread.
 	 */
-	if (tx->msg.len <= SMTP_CACHE_INLINE_MAX &&
+	if (tx->n_users > 0 && tx->msg.len <= SMTP_CACHE_INLINE_MAX &&
 	    mime_cache_build(tx->msg.data, tx->msg.len, &cache, &cache_len) == 0) {
 		d.cache = cache;
 		d.cache_len = cache_len;
@@ -321,8 +390,10 @@ smtp_tx_commit(struct smtp_session *s)
 	conn_pause_read(s->conn);
 	conn_ref(s->conn);
 	store_deliver(s->store, &d, smtp_commit_done, job);
-	/* store_deliver() copied message and cache: drop ours now, not at the reply. */
+	/* store_deliver() copied message, cache and queue entries: drop ours now. */
 	free(cache);
+	free(groups.q);
+	free(groups.rcpts);
 	smtp_buf_free(&tx->msg);
 }
 
@@ -346,6 +417,8 @@ smtp_commit_finish(void *arg)
 	const char		*result = "accepted";
 	char			 reason[128] = "";
 
+	if (job->status == 0 && job->queued)
+		server_queue_changed();
 	if (job->status == STORE_EFULL) {
 		result = "tempfail";
 		str_copy(reason, "452 4.3.1 insufficient system storage", sizeof(reason));

@@ -26,6 +26,7 @@
 #include "imapd.h"
 #include "log.h"
 #include "net.h"
+#include "outbound.h"
 #include "pop3d.h"
 #include "server.h"
 #include "smtpd.h"
@@ -38,6 +39,7 @@
 struct daemon_state {
 	const char		*config_path;
 	struct store		*store;
+	struct outbound		*outbound;	/* the queue runner */
 	struct listener_ctx	 ctx[LISTEN_KIND_COUNT];
 	struct event		*sig_term, *sig_int, *sig_hup;
 };
@@ -208,6 +210,7 @@ daemon_on_hup(evutil_socket_t sig, short what, void *arg)
 			log_info("reload: certificate loaded from %s", cfg->tls_cert);
 	}
 	log_set_level((enum log_level)cfg->log_level);
+	outbound_reload(st->outbound, cfg);
 	server_config_set(cfg);
 	log_info("configuration reloaded from %s", st->config_path);
 }
@@ -290,6 +293,11 @@ main(int argc, char *argv[])
 		st.ctx[kind].store = st.store;
 	if (worker_init(daemon_threads(cfg->worker_threads)) < 0)
 		goto out;
+	if (outbound_start(&st.outbound, st.store, cfg, err, sizeof(err)) < 0) {
+		log_error("cannot start outbound delivery: %s", err);
+		goto out;
+	}
+	server_set_queue_hook(outbound_wakeup);
 	log_info("posthornd %s started (hostname %s, data_dir %s)", PACKAGE_VERSION,
 	    cfg->hostname, cfg->data_dir);
 	net_run();
@@ -298,6 +306,7 @@ out:
 	/* Sessions finish their commits, workers their jobs, the writer its queue. */
 	net_shutdown();
 	worker_shutdown();
+	outbound_stop(&st.outbound);	/* its last records go through the store */
 	if (st.store != NULL)
 		store_close(&st.store);
 	if (st.sig_term != NULL) event_free(st.sig_term);
