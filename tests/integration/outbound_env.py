@@ -384,6 +384,9 @@ class Sink:
         self.transactions = []
         self.messages = []    # transactions whose DATA got 2xx
         self.release = threading.Event()
+        self.active = 0       # connections open now
+        self.max_active = 0   # the most at once
+        self.closed = False
         self.tls_ctx = None
         if tls:
             self.enable_tls(certdir)
@@ -475,6 +478,9 @@ class Sink:
             return list(self.sessions)
 
     def close(self):
+        if self.closed:
+            return
+        self.closed = True
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
@@ -510,6 +516,9 @@ class Sink:
     def _serve(self, sock, peer):
         sock.settimeout(60)
         sess = Session(peer)
+        with self.lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
         self._record(self.sessions, sess)
         conn = _LineSock(sock)
         try:
@@ -517,6 +526,8 @@ class Sink:
         except (OSError, ValueError, ssl.SSLError):
             sess.closed_by = sess.closed_by or "error"
         finally:
+            with self.lock:
+                self.active -= 1
             try:
                 conn.sock.close()
             except OSError:
