@@ -14,6 +14,13 @@ tests_unit_check_dkim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dkim
 tests_unit_check_dkim_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_dkim_LDADD = $(DKIM_TEST_LIBS) $(CHECK_LIBS)
 
+check_PROGRAMS += tests/unit/check_dkim_keyring
+TESTS += tests/unit/check_dkim_keyring
+tests_unit_check_dkim_keyring_SOURCES = tests/unit/check_dkim_keyring.c
+tests_unit_check_dkim_keyring_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dkim
+tests_unit_check_dkim_keyring_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_dkim_keyring_LDADD = $(DKIM_TEST_LIBS) $(CHECK_LIBS)
+
 TESTS += tests/integration/test_dkim_cli.py
 EXTRA_DIST += tests/integration/test_dkim_cli.py
 
