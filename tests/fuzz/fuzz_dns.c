@@ -1,0 +1,1 @@
+/* fuzz_dns.c: (being written) */

@@ -1,0 +1,3 @@
+/* check_route.c: (being written) */
+#include <stdlib.h>
+int main(void) { return EXIT_SUCCESS; }
