@@ -46,7 +46,7 @@
  * blob cache; version 4 the outbound queue (store_schema.c migrates older
  * stores in place).
  */
-#define STORE_SCHEMA_VERSION	3	/* 4 when store_queue lands */
+#define STORE_SCHEMA_VERSION	4
 
 #define STORE_OK		0
 #define STORE_ENOTFOUND		(-1)	/* no such domain/user/alias/mailbox/message */
@@ -616,7 +616,9 @@ int	 store_queue_list(struct store *store,
  * Ids of up to max entries with next_attempt <= now, earliest first,
  * from the due index (never a scan of the whole queue). Returns the
  * count or <0. *next_r (if not NULL) receives the earliest next_attempt
- * after now among the rest, 0 when there is none.
+ * after now among the rest, 0 when there is none; when more than max are
+ * due, the next_attempt of the first one not returned (<= now: call
+ * again at once).
  */
 int	 store_queue_due(struct store *store, int64_t now, uint64_t *ids,
 	    size_t max, int64_t *next_r);

@@ -6,8 +6,11 @@
  * reference counts against the messages that use each blob, and checks
  * the reverse indexes (mailbox ids, the MODSEQ index), keyword bits
  * against the keyword tables, that caches, keyword tables and
- * subscriptions belong to something that exists, and the id counters. It
- * reports; it never repairs.
+ * subscriptions belong to something that exists, and the id counters.
+ * Outbound queue entries hold blob references too; each entry must have
+ * its key in the queue_due schedule (and each key its entry), and the
+ * pending recipients counter must match the entries. It reports; it
+ * never repairs.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -28,7 +31,8 @@ struct check {
 	uint64_t	*blob_ids;	/* one per message */
 	size_t		 n_blob_ids;
 	size_t		 max_blob_ids;
-	uint64_t	 max_user_id, max_mailbox_id, max_blob_id;
+	uint64_t	 max_user_id, max_mailbox_id, max_blob_id, max_queue_id;
+	uint64_t	 queue_pending;
 	struct store_keywords *kw;	/* scratch, one mailbox at a time */
 };
 
@@ -243,6 +247,107 @@ check_orphan_messages(struct check *c)
 	return rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
 }
 
+/* ------------------------------------------------------------ queue */
+
+static void
+check_queue_entry(struct check *c, const struct store_queue_entry *e)
+{
+	uint8_t key[STORE_QUEUE_DUE_KEY_LEN];
+	MDB_val k = { sizeof(key), key }, v;
+	size_t pending = store_queue_pending(e);
+
+	add_blob_ref(c, e->blob_id);
+	if (e->id > c->max_queue_id)
+		c->max_queue_id = e->id;
+	c->queue_pending += pending;
+	if (pending == 0)
+		report(c, "queue entry %" PRIu64 " has no pending recipient "
+		    "but was not removed", e->id);
+	store_queue_due_key(key, e->next_attempt, e->id);
+	if (mdb_get(c->txn, c->s->dbi[DB_QUEUE_DUE], &k, &v) != 0)
+		report(c, "queue entry %" PRIu64 " (next attempt %" PRId64
+		    ") is missing from the schedule", e->id, e->next_attempt);
+}
+
+static int
+check_queue_entries(struct check *c)
+{
+	struct store_queue_entry e;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(c->txn, c->s->dbi[DB_QUEUE], &cur)) != 0)
+		return store_lmdb_error(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (store_queue_decode(&k, &v, &e) != 0) {
+			report(c, "undecodable queue record");
+			continue;
+		}
+		check_queue_entry(c, &e);
+		store_queue_entry_free(&e);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
+}
+
+/* Each schedule key names an entry due at that time. */
+static int
+check_queue_schedule(struct check *c)
+{
+	struct store_queue_entry e;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t id;
+	int rc;
+
+	if ((rc = mdb_cursor_open(c->txn, c->s->dbi[DB_QUEUE_DUE], &cur)) != 0)
+		return store_lmdb_error(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != STORE_QUEUE_DUE_KEY_LEN) {
+			report(c, "queue schedule key of bad length %zu",
+			    k.mv_size);
+			continue;
+		}
+		id = store_get_be64((const uint8_t *)k.mv_data + 8);
+		if (store_queue_load(c->s, c->txn, id, &e) != 0) {
+			report(c, "queue schedule names missing entry %" PRIu64,
+			    id);
+			continue;
+		}
+		if (e.next_attempt != store_queue_due_time(k.mv_data))
+			report(c, "queue entry %" PRIu64 " is scheduled at %"
+			    PRId64 " but its next attempt is %" PRId64, id,
+			    store_queue_due_time(k.mv_data), e.next_attempt);
+		store_queue_entry_free(&e);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_error(rc);
+}
+
+static int
+check_queue(struct check *c)
+{
+	uint64_t counted;
+	int rc;
+
+	if ((rc = check_queue_entries(c)) != 0 ||
+	    (rc = check_queue_schedule(c)) != 0)
+		return rc;
+	rc = store_meta_get(c->s, c->txn, META_QUEUE_RCPTS, &counted);
+	if (rc == STORE_ENOTFOUND)
+		counted = 0;
+	else if (rc != 0)
+		return rc;
+	if (counted != c->queue_pending)
+		report(c, "counter %s is %" PRIu64 " but the queue holds %"
+		    PRIu64 " pending recipient(s)", META_QUEUE_RCPTS, counted,
+		    c->queue_pending);
+	return 0;
+}
+
 static int
 id_cmp(const void *a, const void *b)
 {
@@ -283,7 +388,8 @@ check_blobs(struct check *c)
 			used++;
 		if (used != refs)
 			report(c, "blob %" PRIu64 ": reference count %u, used "
-			    "by %zu message(s)", id, refs, used);
+			    "by %zu message(s) or queue entries", id, refs,
+			    used);
 		if (mdb_get(c->txn, c->s->dbi[DB_BLOBS], &k, &data) != 0)
 			report(c, "blob %" PRIu64 " has a reference count but "
 			    "no data", id);
@@ -393,9 +499,9 @@ static int
 check_counters(struct check *c)
 {
 	static const char *const keys[] = { META_NEXT_USER_ID,
-	    META_NEXT_MAILBOX_ID, META_NEXT_BLOB_ID };
+	    META_NEXT_MAILBOX_ID, META_NEXT_BLOB_ID, META_NEXT_QUEUE_ID };
 	uint64_t maxes[] = { c->max_user_id, c->max_mailbox_id,
-	    c->max_blob_id };
+	    c->max_blob_id, c->max_queue_id };
 	uint64_t next;
 	size_t i;
 	int rc;
@@ -432,6 +538,7 @@ store_check(struct store *s, void (*problem)(void *arg, const char *msg),
 	if ((rc = check_users(&c)) == 0 &&
 	    (rc = check_mailboxes(&c)) == 0 &&
 	    (rc = check_orphan_messages(&c)) == 0 &&
+	    (rc = check_queue(&c)) == 0 &&
 	    (rc = check_blobs(&c)) == 0 &&
 	    (rc = check_orphans(&c)) == 0)
 		rc = check_counters(&c);

@@ -4,7 +4,7 @@
  * record encodings), the write-request plumbing of the writer thread and
  * the helpers that run inside a write transaction.
  *
- * On-disk layout (schema version 3). Integers in keys are big-endian so
+ * On-disk layout (schema version 4). Integers in keys are big-endian so
  * LMDB's byte order is numeric order; integers in values are little-endian.
  * Every record value that has fields starts with a layout version byte and
  * is decoded field by field (no struct dumps, no padding on disk).
@@ -25,6 +25,15 @@
  *   keywords     mailbox id BE64                     -> keyword table (v3)
  *   subscriptions user id BE64 + name (UTF-8)        -> u8 1         (v3)
  *   blob_cache   blob id BE64                        -> opaque bytes (v3)
+ *   queue        queue id BE64                       -> queue record (v4)
+ *   queue_due    next_attempt BE64 (sign bit flipped) + queue id BE64
+ *                                                    -> empty        (v4)
+ *
+ * meta also holds "next_queue_id" and "queue_rcpts" (pending recipients
+ * of all queue entries, kept exact by every queue write) since v4.
+ * queue_due is the outbound queue's schedule: one entry per queue entry
+ * at its next_attempt, so the due entries are the first keys (the sign
+ * bit is flipped so that negative times sort before positive ones).
  *
  * modseqs is the MODSEQ index: one entry per message, at its current
  * MODSEQ (CONDSTORE CHANGEDSINCE without a scan). expunges keeps the
@@ -61,6 +70,8 @@ enum store_db {
 	DB_KEYWORDS,
 	DB_SUBSCRIPTIONS,
 	DB_BLOB_CACHE,
+	DB_QUEUE,
+	DB_QUEUE_DUE,
 	DB_COUNT
 };
 
@@ -83,6 +94,8 @@ enum store_db {
 #define META_NEXT_MAILBOX_ID	"next_mailbox_id"
 #define META_NEXT_BLOB_ID	"next_blob_id"
 #define META_LAST_UIDVALIDITY	"last_uidvalidity"
+#define META_NEXT_QUEUE_ID	"next_queue_id"
+#define META_QUEUE_RCPTS	"queue_rcpts"
 
 /* ------------------------------------------------------------ requests */
 
@@ -316,6 +329,63 @@ int	 store_blob_put(struct store *s, MDB_txn *txn, const char *data,
 	    uint64_t *blob_id_r);
 int	 store_blob_ref(struct store *s, MDB_txn *txn, uint64_t blob_id);
 int	 store_blob_unref(struct store *s, MDB_txn *txn, uint64_t blob_id);
+
+/*
+ * store_deliver.c: a delivery copied out of the caller's memory (the
+ * queue entries' strings too), and its transaction body, which the queue
+ * update reuses to commit a bounce in its own nested transaction. run
+ * records the changed mailboxes on req and the new queue ids in the job
+ * (store_deliver_job_queue_ids).
+ */
+struct store_deliver_job;
+int	 store_deliver_job_new(const struct store_delivery *d,
+	    struct store_deliver_job **job_r);
+void	 store_deliver_job_free(struct store_deliver_job *job);
+size_t	 store_deliver_job_cost(const struct store_deliver_job *job);
+int	 store_deliver_job_run(struct store *s, MDB_txn *txn,
+	    struct store_req *req, struct store_deliver_job *job);
+const uint64_t *store_deliver_job_queue_ids(const struct store_deliver_job *job);
+
+/*
+ * store_queue_record.c: the queue record (layout in that file) and the
+ * queue_due key. A new entry is checked and copied by
+ * store_queue_new_copy (STORE_EINVAL for a bad one); store_queue_put
+ * writes an entry's record and due key (a new id when e->id is 0).
+ */
+#define STORE_QUEUE_DUE_KEY_LEN	16
+#define STORE_QUEUE_FLAGS_MASK	0x07u
+
+struct store_queue_copy {
+	char		 sender[STORE_ADDRESS_MAX];
+	char		 domain[STORE_ADDRESS_MAX];
+	char		**rcpts;
+	size_t		 n_rcpts;
+	uint32_t	 flags;
+	int64_t		 next_attempt;
+};
+int	 store_queue_new_copy(const struct store_queue_new *in, int64_t now,
+	    struct store_queue_copy *out);
+void	 store_queue_copy_free(struct store_queue_copy *c);
+void	 store_queue_due_key(uint8_t out[STORE_QUEUE_DUE_KEY_LEN],
+	    int64_t next_attempt, uint64_t id);
+int64_t	 store_queue_due_time(const uint8_t key[STORE_QUEUE_DUE_KEY_LEN]);
+int	 store_queue_encode(const struct store_queue_entry *e, uint8_t **rec_r,
+	    size_t *len_r);
+int	 store_queue_decode(const MDB_val *key, const MDB_val *val,
+	    struct store_queue_entry *e);
+size_t	 store_queue_pending(const struct store_queue_entry *e);
+
+/* store_queue_write.c: inside a write txn. */
+int	 store_queue_insert(struct store *s, MDB_txn *txn,
+	    const struct store_queue_copy *c, uint64_t blob_id, uint64_t size,
+	    int64_t created, uint64_t *id_r);
+int	 store_queue_load(struct store *s, MDB_txn *txn, uint64_t id,
+	    struct store_queue_entry *e_r);
+int	 store_queue_rcpts_add(struct store *s, MDB_txn *txn, int64_t delta);
+int	 store_queue_save(struct store *s, MDB_txn *txn,
+	    const struct store_queue_entry *e, int64_t old_next);
+int	 store_queue_remove(struct store *s, MDB_txn *txn,
+	    const struct store_queue_entry *e);
 
 /* store_cache.c */
 int	 store_cache_put(struct store *s, MDB_txn *txn, uint64_t blob_id,

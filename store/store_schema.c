@@ -17,6 +17,8 @@
  *   v3  IMAP: keywords per message (message record layout 2) with a
  *       keyword table per mailbox, the MODSEQ index, subscriptions by
  *       name (moved out of the mailbox record) and the blob cache.
+ *   v4  the outbound queue: the queue DB (id -> entry) and its schedule
+ *       queue_due (next_attempt + id); nothing existing changes.
  */
 #include <string.h>
 
@@ -40,6 +42,8 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_KEYWORDS] = "keywords",
 	[DB_SUBSCRIPTIONS] = "subscriptions",
 	[DB_BLOB_CACHE] = "blob_cache",
+	[DB_QUEUE] = "queue",
+	[DB_QUEUE_DUE] = "queue_due",
 };
 
 /* The schema version that introduced each DB. */
@@ -49,10 +53,12 @@ static const int db_since[DB_COUNT] = {
 	[DB_MESSAGES] = 1, [DB_EXPUNGES] = 2, [DB_BLOBS] = 1,
 	[DB_BLOB_REFS] = 1, [DB_MODSEQS] = 3, [DB_KEYWORDS] = 3,
 	[DB_SUBSCRIPTIONS] = 3, [DB_BLOB_CACHE] = 3,
+	[DB_QUEUE] = 4, [DB_QUEUE_DUE] = 4,
 };
 
 static int	migrate_v1_v2(struct store *s, MDB_txn *txn);
 static int	migrate_v2_v3(struct store *s, MDB_txn *txn);
+static int	migrate_v3_v4(struct store *s, MDB_txn *txn);
 
 struct migration {
 	int		 from;
@@ -65,6 +71,7 @@ static const struct migration migrations[] = {
 	{ 1, "expunge log, unseen and size counters", migrate_v1_v2 },
 	{ 2, "keywords, MODSEQ index, subscriptions, blob cache",
 	    migrate_v2_v3 },
+	{ 3, "outbound queue", migrate_v3_v4 },
 };
 
 static int	open_dbs(struct store *s, MDB_txn *txn, int version,
@@ -335,13 +342,14 @@ migrate_v1_v2(struct store *s, MDB_txn *txn)
 
 /* ------------------------------------------------------------ v2 -> v3 */
 
+/* Create the DBs that schema version brought. */
 static int
-open_new_dbs(struct store *s, MDB_txn *txn)
+open_new_dbs(struct store *s, MDB_txn *txn, int version)
 {
 	int i, rc;
 
 	for (i = 0; i < DB_COUNT; i++) {
-		if (db_since[i] != 3)
+		if (db_since[i] != version)
 			continue;
 		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
 		if (rc != 0)
@@ -443,8 +451,17 @@ migrate_v2_v3(struct store *s, MDB_txn *txn)
 {
 	int rc;
 
-	if ((rc = open_new_dbs(s, txn)) != 0 ||
+	if ((rc = open_new_dbs(s, txn, 3)) != 0 ||
 	    (rc = migrate_subscriptions(s, txn)) != 0)
 		return rc;
 	return migrate_messages(s, txn);
+}
+
+/* ------------------------------------------------------------ v3 -> v4 */
+
+/* The queue starts empty; its counters start when first used. */
+static int
+migrate_v3_v4(struct store *s, MDB_txn *txn)
+{
+	return open_new_dbs(s, txn, 4);
 }

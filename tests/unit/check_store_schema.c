@@ -364,7 +364,7 @@ START_TEST(test_fresh_version)
 {
 	struct store *st = open_store(dir);
 
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 4);
 	ck_assert_int_eq(store_schema_version(st), STORE_SCHEMA_VERSION);
 	store_close(&st);
 	ck_assert_ptr_null(st);
@@ -461,7 +461,7 @@ START_TEST(test_migrate_v2)
 
 	build_v2_store();
 	st = open_store(dir);
-	ck_assert_int_eq(store_schema_version(st), 3);
+	ck_assert_int_eq(store_schema_version(st), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(check_problems(st), 0);
 
 	/* Subscriptions left the mailbox record with their bits. */
@@ -525,7 +525,7 @@ START_TEST(test_migrate_v2)
 	ck_assert_int_eq(check_problems(st), 0);
 	store_close(&st);
 
-	ck_assert_uint_eq(raw_version(), 3);
+	ck_assert_uint_eq(raw_version(), STORE_SCHEMA_VERSION);
 	ck_assert_uint_eq(raw_entries(dir, "modseqs"), V2_BIG + 3);
 	ck_assert_uint_eq(raw_entries(dir, "subscriptions"), 2);
 	ck_assert_uint_eq(raw_entries(dir, "keywords"), 2);
@@ -556,8 +556,8 @@ START_TEST(test_newer_refused)
 	ck_assert_int_eq(store_open(&st, dir, 0, err, sizeof(err)),
 	    STORE_EVERSION);
 	ck_assert_ptr_null(st);
-	ck_assert_str_eq(err, "store schema version 4 is newer than this "
-	    "posthorn (3); upgrade posthorn");
+	ck_assert_str_eq(err, "store schema version 5 is newer than this "
+	    "posthorn (4); upgrade posthorn");
 	ck_assert_uint_eq(raw_version(), STORE_SCHEMA_VERSION + 1);
 	ck_assert_uint_eq(raw_entries(dir, "domains"), 1);
 }
