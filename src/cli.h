@@ -47,6 +47,7 @@ int	 cli_check(struct cli *cli, int argc, char **argv);
 int	 cli_cert(struct cli *cli, int argc, char **argv);
 int	 cli_dkim(struct cli *cli, int argc, char **argv);
 int	 cli_dns(struct cli *cli, int argc, char **argv);
+int	 cli_queue(struct cli *cli, int argc, char **argv);
 
 /* ---- cli_common.c ---- */
 

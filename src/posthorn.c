@@ -6,7 +6,6 @@
  * It opens the same config and LMDB store as posthornd and may run while
  * the daemon does. Exit status: 0 on success, 1 on a user error with a
  * one-line message on stderr, 75 from `deliver` on a temporary failure.
- * The name queue is reserved for a later command.
  */
 #include "config.h"
 
@@ -35,6 +34,7 @@ static const struct cli_command {
 	{ "cert",	cli_cert },
 	{ "dkim",	cli_dkim },
 	{ "dns",	cli_dns },
+	{ "queue",	cli_queue },
 };
 
 static const char usage_text[] =
@@ -66,6 +66,10 @@ static const char usage_text[] =
 "                                create DOMAIN's DKIM keys (RSA and Ed25519)\n"
 "                                and print their DNS records\n"
 "  dns DOMAIN                    print every DNS record to publish for DOMAIN\n"
+"  queue list                    the outbound queue: entries, recipients, replies\n"
+"  queue show ID                 one entry with its message header\n"
+"  queue retry [ID]              deliver one entry (or all) now\n"
+"  queue delete ID               drop an entry without a bounce\n"
 "  help                          this text\n"
 "\n"
 "Exit status: 0 success, 1 error, 75 temporary failure (deliver).\n";

@@ -16,3 +16,5 @@ TESTS += tests/integration/test_imap_searchres.py
 EXTRA_DIST += tests/integration/test_imap_searchres.py
 TESTS += tests/integration/test_delivery_cache.py
 EXTRA_DIST += tests/integration/test_delivery_cache.py
+TESTS += tests/integration/test_queue_cli.py
+EXTRA_DIST += tests/integration/test_queue_cli.py
