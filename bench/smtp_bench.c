@@ -6,9 +6,15 @@
  * by default one connection per message (greeting, EHLO, MAIL, RCPT, DATA,
  * the message, QUIT), or with -m K up to K messages per connection. Each
  * message goes to a random user of U (user1..userU@bench.test; -L sets the
- * "user" prefix, -F the first number, -d the domain), or with -S
+ * "user" prefix, -F the first number, -d the domain or a comma-separated
+ * list of domains, one picked at random per message), or with -S
  * to the users in turn, so that M = U * K gives every user exactly K
  * messages (used to fill mailboxes for the POP3 benchmark).
+ *
+ * With -a USER:PASSWORD each connection authenticates with AUTH PLAIN
+ * (RFC 4954, RFC 4616) after EHLO, over plaintext: for a submission
+ * listener on loopback (bench/outbound_bench.sh). The sender (-f) is then
+ * an address the user owns; it is also the From: of every message.
  *
  * One thread, one epoll loop, non-blocking sockets: the generator stays far
  * below the server's cost per message, so it is not the bottleneck. Reports
@@ -17,8 +23,8 @@
  * ends with one machine-readable "RESULT" line for bench/run.sh.
  *
  * It deliberately does not pipeline (neither does smtp-source by default),
- * retry a failed message, speak TLS or AUTH, or check what the server
- * stored: bench/run.sh compares the stored counts with "ok" afterwards.
+ * retry a failed message, speak TLS or any AUTH mechanism but PLAIN, or
+ * check what the server stored: bench/run.sh compares the stored counts with "ok" afterwards.
  * Every message is tried exactly once and every connection has a deadline,
  * so a run always ends.
  */
@@ -43,12 +49,15 @@
 #define CMD_MAX		1024	/* envelope and header lines of one message */
 #define CONNS_MAX	4096
 #define FAIL_LOG_MAX	10	/* failures described on stderr */
+#define DOMAINS_MAX	64	/* recipient domains of -d */
+#define AUTH_MAX	700	/* base64 of the AUTH PLAIN response */
 
 enum smtp_state {
 	S_IDLE,		/* slot unused */
 	S_CONNECT,	/* non-blocking connect in progress */
 	S_GREETING,	/* waiting for 220 */
 	S_EHLO,		/* waiting for 250 to EHLO */
+	S_AUTH,		/* waiting for 235 to AUTH PLAIN (-a) */
 	S_MAIL,		/* waiting for 250 to MAIL FROM */
 	S_RCPT,		/* waiting for 250 to RCPT TO */
 	S_DATA,		/* waiting for 354 */
@@ -66,7 +75,9 @@ struct options {
 	int			 per_conn;
 	int			 sequential;
 	int			 timeout;
-	const char		*domain;
+	const char		*domains[DOMAINS_MAX];
+	int			 n_domains;
+	char			*auth;		/* base64 AUTH PLAIN response, NULL = no AUTH */
 	const char		*prefix;	/* local part before the user number */
 	const char		*sender;
 	const char		*helo;
@@ -78,6 +89,7 @@ struct conn {
 	enum smtp_state	 state;
 	long		 msg;		/* index of the message in flight, -1 none */
 	int		 rcpt;		/* its recipient: user<rcpt>@domain */
+	const char	*rcpt_domain;
 	int		 sent_here;	/* messages started on this connection */
 	double		 deadline;	/* of the current step */
 	double		 t_mail;	/* MAIL FROM sent */
@@ -135,8 +147,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: smtp_bench -p PORT [-h 127.0.0.1] [-c conns 16] [-n messages 20000]\n"
-	    "       [-s size 4096] [-u users 200] [-F first_user 1] [-d domain bench.test]\n"
-	    "       [-L local_part_prefix user]\n"
+	    "       [-s size 4096] [-u users 200] [-F first_user 1]\n"
+	    "       [-d domain[,domain...] bench.test] [-L local_part_prefix user]\n"
+	    "       [-a user:password (AUTH PLAIN after EHLO)]\n"
 	    "       [-m messages_per_connection 1] [-S (users in turn)] [-t timeout_s 60]\n"
 	    "       [-f sender] [-H helo] [-r seed]\n");
 	exit(2);
@@ -166,6 +179,82 @@ num_arg(const char *s, long min, long max)
 	return v;
 }
 
+/* RFC 4648 section 4 base64 of n bytes of in; out has room for 4*(n+2)/3+1. */
+static void
+base64(const unsigned char *in, size_t n, char *out)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = tab[(v >> 6) & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (i < n) {
+		v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+/* -a USER:PASSWORD: the AUTH PLAIN response "\0USER\0PASSWORD" (RFC 4616). */
+static void
+parse_auth(const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	unsigned char raw[(AUTH_MAX / 4) * 3];
+	size_t ulen, plen;
+
+	if (colon == NULL || colon == arg) {
+		fprintf(stderr, "smtp_bench: -a wants USER:PASSWORD\n");
+		exit(2);
+	}
+	ulen = (size_t)(colon - arg);
+	plen = strlen(colon + 1);
+	if (ulen + plen + 2 > sizeof(raw)) {
+		fprintf(stderr, "smtp_bench: -a too long\n");
+		exit(2);
+	}
+	raw[0] = '\0';
+	memcpy(raw + 1, arg, ulen);
+	raw[1 + ulen] = '\0';
+	memcpy(raw + 2 + ulen, colon + 1, plen);
+	free(opt.auth);
+	opt.auth = malloc(AUTH_MAX + 1);
+	if (opt.auth == NULL) {
+		perror("malloc");
+		exit(1);
+	}
+	base64(raw, ulen + plen + 2, opt.auth);
+}
+
+/* -d a.test,b.test: the recipient domains (pointers into arg). */
+static void
+parse_domains(char *arg)
+{
+	char *p, *save = NULL;
+
+	opt.n_domains = 0;
+	for (p = strtok_r(arg, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		if (opt.n_domains == DOMAINS_MAX || strlen(p) > 200) {
+			fprintf(stderr, "smtp_bench: -d: at most %d domains of 200 bytes\n",
+			    DOMAINS_MAX);
+			exit(2);
+		}
+		opt.domains[opt.n_domains++] = p;
+	}
+	if (opt.n_domains == 0)
+		usage();
+}
+
 static void
 parse_args(int argc, char **argv)
 {
@@ -180,12 +269,13 @@ parse_args(int argc, char **argv)
 	opt.first_user = 1;
 	opt.per_conn = 1;
 	opt.timeout = 60;
-	opt.domain = "bench.test";
+	opt.domains[0] = "bench.test";
+	opt.n_domains = 1;
 	opt.prefix = "user";
 	opt.sender = "bench@client.test";
 	opt.helo = "bench.client.test";
 	opt.seed = (unsigned int)time(NULL);
-	while ((c = getopt(argc, argv, "h:p:c:n:s:u:F:d:L:m:St:f:H:r:")) != -1) {
+	while ((c = getopt(argc, argv, "h:p:c:n:s:u:F:d:L:m:St:f:H:r:a:")) != -1) {
 		switch (c) {
 		case 'h': host = optarg; break;
 		case 'p': port = num_arg(optarg, 1, 65535); break;
@@ -194,7 +284,7 @@ parse_args(int argc, char **argv)
 		case 's': opt.size = num_arg(optarg, 256, 64L * 1024 * 1024); break;
 		case 'u': opt.users = (int)num_arg(optarg, 1, 10000000); break;
 		case 'F': opt.first_user = (int)num_arg(optarg, 0, 10000000); break;
-		case 'd': opt.domain = optarg; break;
+		case 'd': parse_domains(optarg); break;
 		case 'L': opt.prefix = optarg; break;
 		case 'm': opt.per_conn = (int)num_arg(optarg, 1, 100000000); break;
 		case 'S': opt.sequential = 1; break;
@@ -202,6 +292,7 @@ parse_args(int argc, char **argv)
 		case 'f': opt.sender = optarg; break;
 		case 'H': opt.helo = optarg; break;
 		case 'r': opt.seed = (unsigned int)num_arg(optarg, 0, 0x7fffffff); break;
+		case 'a': parse_auth(optarg); break;
 		default: usage();
 		}
 	}
@@ -214,9 +305,8 @@ parse_args(int argc, char **argv)
 		fprintf(stderr, "smtp_bench: -h wants an IPv4 address, not %s\n", host);
 		exit(2);
 	}
-	if (strlen(opt.domain) > 200 || strlen(opt.sender) > 300 || strlen(opt.helo) > 200 ||
-	    strlen(opt.prefix) > 50) {
-		fprintf(stderr, "smtp_bench: -d/-f/-H/-L too long\n");
+	if (strlen(opt.sender) > 300 || strlen(opt.helo) > 200 || strlen(opt.prefix) > 50) {
+		fprintf(stderr, "smtp_bench: -f/-H/-L too long\n");
 		exit(2);
 	}
 }
@@ -323,7 +413,7 @@ conn_fail(struct conn *c, const char *fmt, ...)
 	}
 	if (c->msg >= 0) {
 		st.failed++;
-		if (c->state <= S_EHLO)
+		if (c->state <= S_AUTH)
 			st.conn_failed++;
 	}
 	conn_close(c);
@@ -397,6 +487,8 @@ start_message(struct conn *c)
 	c->state = S_MAIL;
 	c->sent_here++;
 	c->rcpt = rcpt_user(c->msg);
+	c->rcpt_domain = opt.n_domains == 1 ? opt.domains[0] :
+	    opt.domains[opt.sequential ? c->msg % opt.n_domains : rand() % opt.n_domains];
 	c->t_mail = now();
 	c->deadline = c->t_mail + opt.timeout;
 	(void)send_cmd(c, "MAIL FROM:<%s> SIZE=%ld\r\n", opt.sender, opt.size);
@@ -415,7 +507,7 @@ send_message(struct conn *c)
 	    "Subject: smtp_bench message %ld\r\n"
 	    "Message-ID: <bench.%ld.%d@client.test>\r\n"
 	    "\r\n",
-	    opt.sender, opt.prefix, c->rcpt, opt.domain, c->msg, c->msg,
+	    opt.sender, opt.prefix, c->rcpt, c->rcpt_domain, c->msg, c->msg,
 	    (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(hdr)) {
 		conn_fail(c, "header too long");
@@ -484,7 +576,19 @@ conn_reply(struct conn *c, int code, const char *text)
 			conn_fail(c, "EHLO: %s", text);
 			return;
 		}
+		if (opt.auth != NULL) {
+			c->state = S_AUTH;
+			(void)send_cmd(c, "AUTH PLAIN %s\r\n", opt.auth);
+			return;
+		}
 		/* its first message was taken when the connection opened */
+		start_message(c);
+		return;
+	case S_AUTH:
+		if (code != 235) {
+			conn_fail(c, "AUTH: %s", text);
+			return;
+		}
 		start_message(c);
 		return;
 	case S_MAIL:
@@ -493,7 +597,7 @@ conn_reply(struct conn *c, int code, const char *text)
 			return;
 		}
 		c->state = S_RCPT;
-		(void)send_cmd(c, "RCPT TO:<%s%d@%s>\r\n", opt.prefix, c->rcpt, opt.domain);
+		(void)send_cmd(c, "RCPT TO:<%s%d@%s>\r\n", opt.prefix, c->rcpt, c->rcpt_domain);
 		return;
 	case S_RCPT:
 		if (code != 250 && code != 251) {
@@ -739,6 +843,7 @@ main(int argc, char **argv)
 	free(st.lat_txn);
 	free(st.lat_commit);
 	free(body);
+	free(opt.auth);
 	close(epfd);
 	return st.failed == 0 ? 0 : 1;
 }
