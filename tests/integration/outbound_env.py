@@ -305,6 +305,7 @@ class Session:
         self.tls = False
         self.commands = []      # every command line received (str)
         self.closed_by = None   # "quit", "client", "sink"
+        self.counted_out = False  # no longer counted in Sink.active
 
 
 class Transaction:
@@ -526,12 +527,17 @@ class Sink:
         except (OSError, ValueError, ssl.SSLError):
             sess.closed_by = sess.closed_by or "error"
         finally:
-            with self.lock:
-                self.active -= 1
+            self._inactive(sess)
             try:
                 conn.sock.close()
             except OSError:
                 pass
+
+    def _inactive(self, sess):
+        with self.lock:
+            if not sess.counted_out:
+                sess.counted_out = True
+                self.active -= 1
 
     def _dialogue(self, conn, sess):
         if not self._reply(conn, "connect", "220 %s ESMTP sink" % self.name):
@@ -611,6 +617,10 @@ class Sink:
             elif verb == "NOOP":
                 ok = self._reply(conn, "-", "250 2.0.0 ok")
             elif verb == "QUIT":
+                # Not active any more before the 221: a client that waits
+                # for it can open its next connection without our count
+                # seeing both at once.
+                self._inactive(sess)
                 conn.send("221 2.0.0 bye\r\n")
                 sess.closed_by = "quit"
                 return
@@ -748,12 +758,16 @@ def wait_inbox(srv, user, n, timeout=30):
 
 
 def queue_list(srv):
-    """`posthorn queue list` output lines that look like entries."""
+    """The entry ids `posthorn queue list` shows ([] when it says the queue
+    is empty), or None when the command fails or prints neither."""
     r = srv.cli("queue", "list", check=False)
     if r.returncode != 0:
         return None
-    return [l for l in r.stdout.splitlines()
-            if l.strip() and not l.lower().startswith(("queue", "id ", "#", "total", "0 "))]
+    ids = [l.split(":", 1)[1].strip() for l in r.stdout.splitlines()
+           if l.startswith("id:")]
+    if ids or "queue is empty" in r.stdout:
+        return ids
+    return None
 
 
 def wait_queue_empty(srv, timeout=30):

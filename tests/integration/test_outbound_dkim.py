@@ -68,7 +68,7 @@ for i, value in enumerate(sigs):
     print("a=%s s=%s d=%s zone=%s dns=%s c=%s h=%s" % (
         tags[b"a"].decode(), tags[b"s"].decode(), tags[b"d"].decode(),
         res[0], res[1], tags.get(b"c", b"simple/simple").decode(),
-        tags[b"h"].decode().replace(" ", "")))
+        "".join(tags[b"h"].decode().split())))
 '''
 
 
