@@ -1,19 +1,18 @@
 /*
- * dns.c: the stub resolver's transport: one query over UDP to the
- * configured recursive server, again over TCP when the answer is
+ * dns.c: the stub resolver's transport and queries: a question over UDP
+ * to the configured recursive server, again over TCP when the answer is
  * truncated (RFC 7766), `tries` attempts of timeout_ms each. An answer
  * counts only when it comes from the server's address with our random
  * id and our question (RFC 5452); anything else is ignored.
  *
- * The message format is in dns_wire.c. It keeps no state between
- * queries: the resolver is immutable, so threads share it. It does not
- * cache, and it talks to one server only.
+ * The message format is in dns_wire.c, the choice of server in
+ * dns_conf.c. It keeps no state between queries: the resolver is
+ * immutable, so threads share it. It does not cache, and it talks to
+ * one server only.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,14 +23,6 @@
 
 #define DNS_MSG_MAX	65535	/* a TCP message; UDP ones are smaller */
 #define DNS_QUERY_MAX	(DNS_HEADER_LEN + DNS_NAME_MAX + 2 + 4)
-#define RESOLV_CONF	"/etc/resolv.conf"
-
-struct dns_resolver {
-	struct sockaddr_storage	 server;
-	socklen_t		 serverlen;
-	int			 timeout_ms;
-	int			 tries;
-};
 
 /* What a query passes to its per-record callback. */
 struct mx_acc {
@@ -47,11 +38,6 @@ struct addr_acc {
 
 typedef void (*dns_rr_fn)(void *, const uint8_t *, size_t, size_t, size_t);
 
-static int	 numeric_addr(const char *host, const char *port,
-		    struct sockaddr_storage *ss_r, socklen_t *len_r);
-static int	 server_parse(const char *s, struct sockaddr_storage *ss_r,
-		    socklen_t *len_r);
-static int	 addr_unspecified(const struct sockaddr_storage *ss);
 static int	 same_peer(const struct sockaddr_storage *a,
 		    const struct sockaddr_storage *b);
 static int	 wait_fd(int fd, short events, uint64_t deadline);
@@ -71,142 +57,6 @@ static void	 mx_rr(void *arg, const uint8_t *msg, size_t msglen,
 		    size_t rdata_off, size_t rdlen);
 static void	 addr_rr(void *arg, const uint8_t *msg, size_t msglen,
 		    size_t rdata_off, size_t rdlen);
-
-/* ---- configuration ------------------------------------------------- */
-
-/* A numeric address (IPv6 scope ids allowed) with a numeric port. */
-static int
-numeric_addr(const char *host, const char *port, struct sockaddr_storage *ss_r,
-    socklen_t *len_r)
-{
-	struct addrinfo hints, *res;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_DGRAM;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	if (res->ai_addrlen > sizeof(*ss_r)) {
-		freeaddrinfo(res);
-		return -1;
-	}
-	memset(ss_r, 0, sizeof(*ss_r));
-	memcpy(ss_r, res->ai_addr, res->ai_addrlen);
-	*len_r = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
-int
-dns_resolv_conf_read(FILE *fp, struct sockaddr_storage *ss_r, socklen_t *len_r)
-{
-	char line[512];
-
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *save, *kw, *addr;
-
-		kw = strtok_r(line, " \t\r\n", &save);
-		if (kw == NULL || strcmp(kw, "nameserver") != 0)
-			continue;
-		addr = strtok_r(NULL, " \t\r\n", &save);
-		if (addr != NULL && numeric_addr(addr, "53", ss_r, len_r) == 0 &&
-		    !addr_unspecified(ss_r))
-			return 0;
-	}
-	return -1;
-}
-
-static int
-addr_unspecified(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
-		    htonl(INADDR_ANY);
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(
-		    &((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return 1;
-}
-
-/* "HOST:PORT", "[V6]:PORT", or a bare numeric address (port 53). */
-static int
-server_parse(const char *s, struct sockaddr_storage *ss_r, socklen_t *len_r)
-{
-	char host[128];
-	size_t len = strlen(s);
-
-	if (parse_hostport(s, ss_r, len_r) == 0)
-		return addr_unspecified(ss_r) ? -1 : 0;
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		if (len - 2 >= sizeof(host))
-			return -1;
-		memcpy(host, s + 1, len - 2);
-		host[len - 2] = '\0';
-	} else if (str_copy(host, s, sizeof(host)) >= sizeof(host))
-		return -1;
-	if (numeric_addr(host, "53", ss_r, len_r) < 0)
-		return -1;
-	return addr_unspecified(ss_r) ? -1 : 0;
-}
-
-struct dns_resolver *
-dns_resolver_new(const char *server, int timeout_ms, int tries, char *err,
-    size_t errlen)
-{
-	struct dns_resolver *r;
-	FILE *fp;
-
-	if (timeout_ms < 1 || tries < 1) {
-		(void)str_format(err, errlen, "dns: bad timeout %d or tries %d",
-		    timeout_ms, tries);
-		return NULL;
-	}
-	r = xcalloc(1, sizeof(*r));
-	r->timeout_ms = timeout_ms;
-	r->tries = tries;
-	if (server != NULL && server[0] != '\0') {
-		if (server_parse(server, &r->server, &r->serverlen) < 0) {
-			(void)str_format(err, errlen, "dns_server: \"%s\" is not "
-			    "a numeric HOST:PORT or [IPv6]:PORT", server);
-			free(r);
-			return NULL;
-		}
-		return r;
-	}
-	/* Like the C library: no usable resolv.conf means a local server. */
-	fp = fopen(RESOLV_CONF, "re");
-	if (fp == NULL || dns_resolv_conf_read(fp, &r->server,
-	    &r->serverlen) < 0)
-		(void)numeric_addr("127.0.0.1", "53", &r->server, &r->serverlen);
-	if (fp != NULL)
-		fclose(fp);
-	return r;
-}
-
-void
-dns_resolver_free(struct dns_resolver *r)
-{
-	free(r);
-}
-
-const char *
-dns_status_str(int status)
-{
-	switch (status) {
-	case DNS_OK:
-		return "answer";
-	case DNS_NODATA:
-		return "no record of that type";
-	case DNS_NXDOMAIN:
-		return "NXDOMAIN (name does not exist)";
-	case DNS_TEMPFAIL:
-		return "timeout or server failure";
-	case DNS_FAIL:
-		return "refused or malformed answer";
-	default:
-		return "unknown DNS status";
-	}
-}
 
 /* ---- transport ----------------------------------------------------- */
 

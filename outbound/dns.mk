@@ -1,7 +1,9 @@
-# outbound/dns.mk: stub resolver and routing (dns.c transport, dns_wire.c
-# message format, route.c MX routing), their unit tests and fuzz target.
+# outbound/dns.mk: stub resolver and routing (dns.c transport, dns_conf.c
+# server choice, dns_wire.c message format, route.c MX routing), their
+# unit tests and fuzz target.
 outbound_liboutbound_a_SOURCES += outbound/dns.h outbound/dns_internal.h \
-	outbound/dns.c outbound/dns_wire.c outbound/route.h outbound/route.c
+	outbound/dns.c outbound/dns_conf.c outbound/dns_wire.c \
+	outbound/route.h outbound/route.c
 
 check_PROGRAMS += tests/unit/check_dns tests/unit/check_route
 TESTS += tests/unit/check_dns tests/unit/check_route

@@ -1,6 +1,7 @@
 /*
- * dns_internal.h: what dns.c needs from dns_wire.c beyond the public wire
- * functions of dns.h, and the resolv.conf reader the unit tests call.
+ * dns_internal.h: what the resolver's files share beyond dns.h: the
+ * resolver itself, the question checks of dns_wire.c, and the resolv.conf
+ * reader of dns_conf.c (which the unit tests call).
  * Not for other modules.
  */
 #ifndef POSTHORN_DNS_INTERNAL_H
@@ -14,6 +15,14 @@
 #define DNS_HEADER_LEN	12
 #define DNS_CLASS_IN	1
 #define DNS_CNAME_MAX	8	/* CNAMEs followed from the query name */
+
+/* Immutable after dns_resolver_new() (dns_conf.c); dns.c reads it. */
+struct dns_resolver {
+	struct sockaddr_storage	 server;
+	socklen_t		 serverlen;
+	int			 timeout_ms;
+	int			 tries;
+};
 
 /* RCODEs (RFC 1035 4.1.1). */
 #define DNS_RCODE_NOERROR	0
