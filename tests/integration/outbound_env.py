@@ -20,6 +20,7 @@ import email
 import email.policy
 import imaplib
 import os
+import re
 import shutil
 import signal
 import smtplib
@@ -321,6 +322,7 @@ class Transaction:
         self.data_reply = None
         self.tls = session.tls
         self.ehlo = session.ehlo
+        self.pipelined = None    # see Sink.probe_pipelining
 
     def __repr__(self):
         return "<Transaction from=%r rcpts=%r tls=%r data=%s>" % (
@@ -351,6 +353,19 @@ class _LineSock:
             self.buf += data
         line, self.buf = self.buf.split(b"\n", 1)
         return line + b"\n"
+
+    def poll(self):
+        """Take in what has arrived already, without waiting."""
+        timeout = self.sock.gettimeout()
+        self.sock.setblocking(False)
+        try:
+            data = self.sock.recv(65536)
+            if data:
+                self.buf += data
+        except (BlockingIOError, ssl.SSLWantReadError):
+            pass
+        finally:
+            self.sock.settimeout(timeout)
 
     def send(self, text):
         self.sock.sendall(text.encode("utf-8") if isinstance(text, str) else text)
@@ -389,6 +404,10 @@ class Sink:
         self.max_active = 0   # the most at once
         self.closed = False
         self.tls_ctx = None
+        # Pause 0.3 s before answering MAIL and record whether more
+        # commands came meanwhile (Transaction.pipelined): a client may
+        # only do that after the server offered PIPELINING (RFC 2920).
+        self.probe_pipelining = False
         if tls:
             self.enable_tls(certdir)
         cls = _TCPServer6 if ":" in addr else _TCPServer
@@ -580,7 +599,16 @@ class Sink:
             elif verb == "MAIL":
                 tx = Transaction(sess, arg)
                 self._record(self.transactions, tx)
-                ok = self._reply(conn, "mail", "250 2.1.0 sender ok")
+                if self.probe_pipelining:
+                    time.sleep(0.3)
+                    conn.poll()
+                    tx.pipelined = bool(conn.buf)
+                default = "250 2.1.0 sender ok"
+                limit = self._size_limit()
+                size = re.search(r"(?i)\bSIZE=(\d+)", arg)
+                if limit and size and int(size.group(1)) > limit:
+                    default = "552 5.3.4 message size exceeds fixed limit"
+                ok = self._reply(conn, "mail", default)
                 if ok and not ok.startswith("2"):
                     tx = None
             elif verb == "RCPT":
@@ -604,7 +632,10 @@ class Sink:
                     if body is None:
                         sess.closed_by = "client"
                         return
-                    ok = self._reply(conn, "dot", "250 2.0.0 accepted as %d" % len(self.messages))
+                    default = "250 2.0.0 accepted as %d" % len(self.messages)
+                    if self._size_limit() and len(body) > self._size_limit():
+                        default = "552 5.3.4 message too big"
+                    ok = self._reply(conn, "dot", default)
                     if ok:
                         tx.data_reply = ok
                         if ok.startswith("2"):
@@ -629,6 +660,12 @@ class Sink:
             if not ok:
                 sess.closed_by = "sink"
                 return
+
+    def _size_limit(self):
+        for e in self.extensions:
+            if e.upper().startswith("SIZE ") and e.split()[1].isdigit():
+                return int(e.split()[1])
+        return 0
 
     def _read_data(self, conn):
         out = []
@@ -704,7 +741,8 @@ def make_message(sender, to, subject="outbound test", body="Hello.\r\n", token=N
     return text.encode("utf-8")
 
 
-def submit(srv, sender, rcpts, message, user=None, password=None, mail_from=None):
+def submit(srv, sender, rcpts, message, user=None, password=None, mail_from=None,
+           mail_options=()):
     """Send message over submission (587, AUTH on loopback) with smtplib.
     Returns the {rcpt: (code, text)} refusals of sendmail (empty: all accepted)."""
     user = user or sender
@@ -713,7 +751,8 @@ def submit(srv, sender, rcpts, message, user=None, password=None, mail_from=None
     try:
         s.ehlo("client.example.test")
         s.login(user, password)
-        refused = s.sendmail(sender if mail_from is None else mail_from, rcpts, message)
+        refused = s.sendmail(sender if mail_from is None else mail_from, rcpts, message,
+                             mail_options=list(mail_options))
         s.quit()
     finally:
         s.close()
