@@ -2,7 +2,7 @@
  * smtp_client.c: the SMTP client's session (RFC 5321): connect, greeting,
  * EHLO (HELO when EHLO is not implemented), the extensions the server
  * offers, STARTTLS (RFC 3207) or implicit TLS (RFC 8314), AUTH PLAIN or
- * LOGIN for a relayhost (RFC 4954), and QUIT.
+ * LOGIN for a relayhost (RFC 4954, in smtp_client_auth.c), and QUIT.
  *
  * It reports each failure with the server's reply and leaves retrying
  * and choosing the next MX to the caller. Transactions are in
@@ -13,9 +13,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "log.h"
 #include "smtp_client_int.h"
@@ -45,12 +42,6 @@ static int	 session_ehlo(struct smtpc *c, const struct smtpc_options *o,
 		    struct smtpc_reply *fail_r);
 static int	 session_starttls(struct smtpc *c, const struct smtpc_options *o,
 		    struct smtpc_reply *fail_r);
-static int	 session_auth(struct smtpc *c, const struct smtpc_options *o,
-		    struct smtpc_reply *fail_r);
-static int	 session_auth_send(struct smtpc *c, const char *prefix, const char *secret,
-		    size_t secretlen, const char *stage, struct smtpc_reply *r);
-static int	 session_auth_result(struct smtpc *c, const char *mech, int net,
-		    struct smtpc_reply *r, struct smtpc_reply *fail_r);
 static int	 session_refused(const struct smtpc_reply *r, struct smtpc_reply *fail_r);
 
 /* A reply where success was expected: its status, never SMTPC_OK. */
@@ -176,6 +167,10 @@ session_starttls(struct smtpc *c, const struct smtpc_options *o, struct smtpc_re
 		smtpc_reply_local(fail_r, 1, "TLS required but the server does not offer STARTTLS");
 		return SMTPC_TEMP;
 	}
+	if (o->ssl_ctx == NULL) {
+		smtpc_reply_local(fail_r, 1, "TLS required but no TLS client context");
+		return SMTPC_TEMP;
+	}
 	if (smtpc_io_command(c, "STARTTLS", "STARTTLS", &r) < 0) {
 		*fail_r = r;
 		fail_r->tls_failed = 1;
@@ -199,108 +194,6 @@ session_starttls(struct smtpc *c, const struct smtpc_options *o, struct smtpc_re
 	if (smtpc_tls_start(c, o, fail_r) < 0)
 		return SMTPC_TEMP;
 	return session_ehlo(c, o, fail_r);
-}
-
-/*
- * Send prefix followed by base64(secret) and CRLF, read the reply.
- * Returns 0, or -1 on a network failure (r says why).
- */
-static int
-session_auth_send(struct smtpc *c, const char *prefix, const char *secret,
-    size_t secretlen, const char *stage, struct smtpc_reply *r)
-{
-	size_t plen = strlen(prefix), cap = plen + 4 * ((secretlen + 2) / 3) + 3;
-	char *line = xmalloc(cap), what[64];
-	int n, ret;
-
-	memcpy(line, prefix, plen);
-	n = EVP_EncodeBlock((unsigned char *)line + plen, (const unsigned char *)secret,
-	    (int)secretlen);
-	memcpy(line + plen + (size_t)n, "\r\n", 2);
-	ret = smtpc_io_write(c, line, plen + (size_t)n + 2, c->command_timeout, stage, r);
-	OPENSSL_cleanse(line, cap);
-	free(line);
-	if (ret < 0)
-		return -1;
-	(void)str_format(what, sizeof(what), "the reply to %s", stage);
-	return smtpc_io_read_reply(c, c->command_timeout, what, r, NULL);
-}
-
-/*
- * The end of an AUTH exchange. A refusal is SMTPC_TEMP, not PERM: wrong
- * relayhost credentials are the administrator's to fix, and the mail
- * must wait for that rather than bounce.
- */
-static int
-session_auth_result(struct smtpc *c, const char *mech, int net,
-    struct smtpc_reply *r, struct smtpc_reply *fail_r)
-{
-	char text[SMTPC_REPLY_MAX];
-
-	if (net < 0) {
-		*fail_r = *r;
-		return SMTPC_TEMP;
-	}
-	if (r->code == 235)
-		return SMTPC_OK;
-	if (r->code == 334) {
-		struct smtpc_reply cancel;
-
-		/* RFC 4954 4: "*" cancels an exchange we cannot continue. */
-		if (smtpc_io_command(c, "*", "AUTH cancel", &cancel) < 0)
-			c->usable = 0;
-	}
-	str_copy(text, r->text, sizeof(text));
-	fail_r->code = r->code;
-	fail_r->tls_failed = 0;
-	(void)str_format(fail_r->text, sizeof(fail_r->text), "AUTH %s refused: %s", mech, text);
-	return SMTPC_TEMP;
-}
-
-static int
-session_auth(struct smtpc *c, const struct smtpc_options *o, struct smtpc_reply *fail_r)
-{
-	const char *user = o->auth_user;
-	const char *pass = o->auth_password != NULL ? o->auth_password : "";
-	size_t ulen = strlen(user), plen = strlen(pass);
-	struct smtpc_reply r;
-	int net;
-
-	/* The password goes in clear only when plaintext was configured. */
-	if (c->ssl == NULL && o->tls != SMTPC_TLS_NONE) {
-		smtpc_reply_local(fail_r, 1, "not sending the AUTH password without TLS "
-		    "(the relayhost did not offer STARTTLS)");
-		return SMTPC_TEMP;
-	}
-	if (!(c->ext & SMTPC_EXT_AUTH)) {
-		smtpc_reply_local(fail_r, 0, "relayhost does not offer AUTH");
-		return SMTPC_TEMP;
-	}
-	if (c->auth_mechs & SMTPC_AUTH_PLAIN) {
-		/* RFC 4616: authzid NUL authcid NUL passwd, as the initial response. */
-		size_t len = ulen + plen + 2;
-		char *msg = xmalloc(len);
-
-		msg[0] = '\0';
-		memcpy(msg + 1, user, ulen);
-		msg[1 + ulen] = '\0';
-		memcpy(msg + 2 + ulen, pass, plen);
-		net = session_auth_send(c, "AUTH PLAIN ", msg, len, "AUTH PLAIN", &r);
-		OPENSSL_cleanse(msg, len);
-		free(msg);
-		return session_auth_result(c, "PLAIN", net, &r, fail_r);
-	}
-	if (c->auth_mechs & SMTPC_AUTH_LOGIN) {
-		/* draft-murchison-sasl-login: 334 "Username:", 334 "Password:". */
-		net = smtpc_io_command(c, "AUTH LOGIN", "AUTH LOGIN", &r);
-		if (net == 0 && r.code == 334)
-			net = session_auth_send(c, "", user, ulen, "AUTH LOGIN user", &r);
-		if (net == 0 && r.code == 334)
-			net = session_auth_send(c, "", pass, plen, "AUTH LOGIN password", &r);
-		return session_auth_result(c, "LOGIN", net, &r, fail_r);
-	}
-	smtpc_reply_local(fail_r, 0, "relayhost offers no AUTH mechanism we support (PLAIN, LOGIN)");
-	return SMTPC_TEMP;
 }
 
 int
@@ -340,7 +233,7 @@ smtpc_open(struct smtpc **c_r, const struct sockaddr *addr, socklen_t addrlen,
 	if ((st = session_ehlo(c, o, fail_r)) != SMTPC_OK ||
 	    (st = session_starttls(c, o, fail_r)) != SMTPC_OK)
 		goto fail;
-	if (o->auth_user != NULL && (st = session_auth(c, o, fail_r)) != SMTPC_OK)
+	if (o->auth_user != NULL && (st = smtpc_auth(c, o, fail_r)) != SMTPC_OK)
 		goto fail;
 	*c_r = c;
 	return SMTPC_OK;
@@ -384,6 +277,12 @@ smtpc_close(struct smtpc *c)
 		c->command_timeout = SMTPC_QUIT_TIMEOUT_MS / 1000;
 		(void)smtpc_io_command(c, "QUIT", "QUIT", &r);
 	}
+	/*
+	 * close_notify only on a connection that is still sound: OpenSSL
+	 * forbids SSL_shutdown after a fatal error, and a dead peer needs none.
+	 */
+	if (c->ssl != NULL && !c->usable)
+		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	smtpc_tls_end(c);
 	if (c->fd >= 0)
 		close(c->fd);

@@ -1,8 +1,9 @@
 /*
  * smtp_client_int.h: what the SMTP client's files share (smtp_client.c,
- * smtp_client_send.c, smtp_client_io.c, smtp_client_tls.c): the
- * connection object, the buffered reader/writer over a socket or an SSL
- * object, the reply reader and the TLS steps. Not for other modules.
+ * smtp_client_send.c, smtp_client_auth.c, smtp_client_io.c,
+ * smtp_client_tls.c): the connection object, the buffered reader/writer
+ * over a socket or an SSL object, the reply reader, AUTH and the TLS
+ * steps. Not for other modules.
  */
 #ifndef POSTHORN_SMTP_CLIENT_INT_H
 #define POSTHORN_SMTP_CLIENT_INT_H
@@ -101,6 +102,16 @@ void	 smtpc_reply_local(struct smtpc_reply *r, int tls_failed, const char *fmt, 
 	    __attribute__((format(printf, 3, 4)));
 /* SMTPC_OK for 2xx, SMTPC_PERM for 5xx, SMTPC_TEMP otherwise (4xx, 0, odd codes). */
 int	 smtpc_status_of(int code);
+
+/* ---- smtp_client_auth.c ---- */
+
+/*
+ * AUTH with o->auth_user/auth_password (PLAIN, else LOGIN) after EHLO.
+ * Returns SMTPC_OK, or SMTPC_TEMP with the reason in fail_r (refused
+ * credentials too: the administrator fixes them, the mail waits).
+ */
+int	 smtpc_auth(struct smtpc *c, const struct smtpc_options *o,
+	    struct smtpc_reply *fail_r);
 
 /* ---- smtp_client_tls.c ---- */
 

@@ -195,9 +195,13 @@ smtpc_tls_end(struct smtpc *c)
 {
 	if (c->ssl == NULL)
 		return;
-	/* One close_notify; we do not wait for the peer's (RFC 8446 6.1 allows it). */
+	/*
+	 * One close_notify, unless smtpc_close marked the shutdown done; we
+	 * do not wait for the peer's (RFC 8446 6.1 allows it).
+	 */
 	ERR_clear_error();
-	(void)SSL_shutdown(c->ssl);
+	if (!(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN))
+		(void)SSL_shutdown(c->ssl);
 	ERR_clear_error();
 	SSL_free(c->ssl);
 	c->ssl = NULL;

@@ -881,6 +881,25 @@ START_TEST(test_auth)
 }
 END_TEST
 
+/* TLS asked for without a client context: refused before STARTTLS is sent. */
+START_TEST(test_tls_no_ctx)
+{
+	const char *starttls[] = { GREET, EHLO, EXT_TLS, "C=QUIT", "S:221 bye", NULL };
+	const char *implicit[] = { NULL };
+	struct smtpc_options o = opts();
+	struct run r;
+
+	o.tls = _i == 0 ? SMTPC_TLS_REQUIRE : SMTPC_TLS_IMPLICIT;
+	run_open(&r, _i == 0 ? starttls : implicit, &o);
+	ck_assert_int_eq(r.st, SMTPC_TEMP);
+	ck_assert_int_eq(r.fail.tls_failed, 1);
+	ck_assert_msg(strstr(r.fail.text, "no TLS client context") != NULL, "%s", r.fail.text);
+	run_end(&r);
+	ck_assert(!has(&r, "STARTTLS"));
+	fake_smtpd_free(&r.f);
+}
+END_TEST
+
 START_TEST(test_tls_ctx_bad_ca)
 {
 	char err[256];
@@ -938,6 +957,7 @@ smtp_client_suite(void)
 	tcase_add_loop_test(tc, test_starttls, 0, N(tls_cases));
 	tcase_add_loop_test(tc, test_starttls_failures, 0, 4);
 	tcase_add_test(tc, test_implicit_tls);
+	tcase_add_loop_test(tc, test_tls_no_ctx, 0, 2);
 	tcase_add_test(tc, test_tls_ctx_bad_ca);
 	suite_add_tcase(s, tc);
 
