@@ -38,7 +38,7 @@ store_queue_list(struct store *s,
 	MDB_cursor *c;
 	MDB_txn *txn;
 	MDB_val k, v;
-	int rc, err = 0, n = 0, stop = 0;
+	int rc, err = 0, n = 0, stop;
 
 	if (cb == NULL)
 		return STORE_EINVAL;
@@ -48,13 +48,15 @@ store_queue_list(struct store *s,
 		store_read_end(txn);
 		return store_lmdb_error(rc);
 	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !stop;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if ((err = store_queue_decode(&k, &v, &e)) != 0)
 			break;
 		n++;
 		stop = cb(arg, &e);
 		store_queue_entry_free(&e);
+		if (stop)
+			break;
 	}
 	mdb_cursor_close(c);
 	store_read_end(txn);
