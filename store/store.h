@@ -634,7 +634,9 @@ int	 store_queue_count(struct store *store, uint64_t *entries_r, uint64_t *rcpts
  * reference dropped. bounce (optional) is delivered in the same
  * transaction (store_delivery rules; its queue ids are not reported).
  * STORE_ENOTFOUND when the entry is gone (deleted meanwhile): nothing is
- * written, the bounce neither.
+ * written, the bounce neither. A bounce that cannot be stored fails the
+ * whole update with its own code (nothing written either; a bounce user
+ * deleted meanwhile is STORE_ENOTFOUND too: store_queue_get tells).
  */
 struct store_queue_rcpt_update {
 	size_t		 index;
