@@ -564,6 +564,49 @@ START_TEST(test_mail_params)
 }
 END_TEST
 
+/* Many recipients, pipelined in several writes: each reply lands on its RCPT. */
+START_TEST(test_many_rcpts)
+{
+	enum { NR = 600 };
+	static char names[NR][48], replies[NR][32];
+	const char *rcpts[NR], *script[2 * NR + 16];
+	struct smtpc_options o = opts();
+	struct smtpc_envelope e;
+	struct smtpc_reply *rr = xcalloc(NR, sizeof(*rr)), reply;
+	struct run r;
+	size_t n = 0, i;
+
+	script[n++] = GREET;
+	script[n++] = EHLO;
+	script[n++] = EXT_ALL;
+	script[n++] = "C:MAIL";
+	script[n++] = "S:250 ok";
+	for (i = 0; i < NR; i++) {
+		(void)str_format(names[i], sizeof(names[i]), "user%zu.with.a.long.name@remote.test", i);
+		(void)str_format(replies[i], sizeof(replies[i]), "S:%s %zu",
+		    i % 7 == 3 ? "550 5.1.1" : "250 2.1.5", i);
+		rcpts[i] = names[i];
+		script[n++] = "C:RCPT TO:<user";
+		script[n++] = replies[i];
+	}
+	script[n++] = "C=DATA";
+	script[n++] = "S:354 go";
+	script[n++] = "D";
+	script[n++] = "S:250 ok";
+	script[n] = NULL;
+	e = env1(rcpts, NR);
+	run_open(&r, script, &o);
+	ck_assert_int_eq(smtpc_send(r.c, &e, rr, &reply), SMTPC_OK);
+	for (i = 0; i < NR; i++) {
+		ck_assert_int_eq(rr[i].code, i % 7 == 3 ? 550 : 250);
+		ck_assert_uint_eq(strtoul(strrchr(rr[i].text, ' ') + 1, NULL, 10), i);
+	}
+	run_end(&r);
+	free(rr);
+	fake_smtpd_free(&r.f);
+}
+END_TEST
+
 START_TEST(test_two_transactions)
 {
 	const char *script[] = { GREET, EHLO, EXT_ALL,
@@ -664,6 +707,40 @@ START_TEST(test_timeouts)
 	    strstr(reply.text, silent[_i].what) != NULL, "%s", reply.text);
 	run_end(&r);
 	ck_assert(!has(&r, "QUIT"));	/* an unusable connection just closes */
+	fake_smtpd_free(&r.f);
+}
+END_TEST
+
+/*
+ * A server that stops reading: the message write gives up after the
+ * timeout. (The client's FIN cannot pass the full window, so the server
+ * sleeps its whole Z.)
+ */
+START_TEST(test_write_timeout)
+{
+	const char *script[] = { GREET, EHLO, EXT_NONE, "C:MAIL", "S:250 ok", "C:RCPT",
+		"S:250 ok", "C=DATA", "S:354 go", "Z:2500", NULL };
+	struct smtpc_options o = opts();
+	struct smtpc_envelope e = env1(rcpt1, 1);
+	struct smtpc_reply rr[1], reply;
+	size_t size = 32 * 1024 * 1024;
+	char *msg = xmalloc(size);
+	struct run r;
+	uint64_t t0;
+
+	memset(msg, 'x', size);
+	e.data = msg;
+	e.len = size;
+	o.command_timeout = 1;
+	run_open(&r, script, &o);
+	ck_assert_int_eq(r.st, SMTPC_OK);
+	t0 = time_monotonic_ms();
+	ck_assert_int_eq(smtpc_send(r.c, &e, rr, &reply), SMTPC_TEMP);
+	ck_assert_uint_lt(time_monotonic_ms() - t0, 2500);
+	ck_assert_msg(strstr(reply.text, "timed out sending the message") != NULL, "%s", reply.text);
+	ck_assert_int_eq(smtpc_usable(r.c), 0);
+	run_end(&r);
+	free(msg);
 	fake_smtpd_free(&r.f);
 }
 END_TEST
@@ -943,12 +1020,14 @@ smtp_client_suite(void)
 	tcase_add_loop_test(tc, test_dot_stuffing, 0, N(stuffing));
 	tcase_add_test(tc, test_big_message);
 	tcase_add_loop_test(tc, test_mail_params, 0, N(params));
+	tcase_add_test(tc, test_many_rcpts);
 	tcase_add_test(tc, test_two_transactions);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("failures");
 	tcase_set_timeout(tc, 20);
 	tcase_add_loop_test(tc, test_timeouts, 0, N(silent));
+	tcase_add_test(tc, test_write_timeout);
 	tcase_add_loop_test(tc, test_lost_and_421, 0, 2);
 	suite_add_tcase(s, tc);
 
