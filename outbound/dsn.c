@@ -87,7 +87,7 @@ static void
 buf_addf(struct dsn_buf *b, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 small[256];
+	char	 small[256], *big;
 	int	 n;
 
 	va_start(ap, fmt);
@@ -98,16 +98,14 @@ buf_addf(struct dsn_buf *b, const char *fmt, ...)
 	if ((size_t)n < sizeof(small)) {
 		buf_add(b, small, (size_t)n);
 		return;
-	} else {
-		char	*big = xmalloc((size_t)n + 1);
-
-		va_start(ap, fmt);
-		if (vsnprintf(big, (size_t)n + 1, fmt, ap) != n)
-			fatalx("dsn: vsnprintf changed its mind");
-		va_end(ap);
-		buf_add(b, big, (size_t)n);
-		free(big);
 	}
+	big = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	if (vsnprintf(big, (size_t)n + 1, fmt, ap) != n)
+		fatalx("dsn: vsnprintf changed its mind");
+	va_end(ap);
+	buf_add(b, big, (size_t)n);
+	free(big);
 }
 
 /* RFC 5322 3.3 date-time in UTC; names spelled out (no locale). */
@@ -702,6 +700,13 @@ dsn_status_from_reply(const char *reply, int fallback_class, char *buf,
 				return;
 			}
 		}
+	}
+	/* A local reason may open with its enhanced code ("5.6.3 8-bit message..."). */
+	if (reply != NULL && (l = enhanced_len(reply)) > 0 && l < bufsize &&
+	    reply[0] - '0' == cls) {
+		memcpy(buf, reply, l);
+		buf[l] = '\0';
+		return;
 	}
 	if (str_format(buf, bufsize, "%d.0.0", cls) < 0 && bufsize > 0)
 		buf[0] = '\0';
