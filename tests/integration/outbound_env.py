@@ -13,6 +13,9 @@
 - helpers: an outbound posthornd (harness.Server with dns_server,
   outbound_port and short timeouts/retries), submission with smtplib,
   INBOX reading with imaplib, bounded waits.
+- OutboundCase: the unittest base class of test_outbound*.py (one nsd per
+  class with build_zone(), sinks and a fresh server per test, waits that
+  show the daemon's log when they time out, DSN assertions).
 
 It deliberately is not a full SMTP server: no AUTH, no BDAT, no relaying.
 """
@@ -33,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -855,3 +859,132 @@ def kill9(srv):
     if srv.logf:
         srv.logf.close()
         srv.logf = None
+
+
+# ---------------------------------------------------------------------------
+# the test world shared by test_outbound*.py: addresses, zone, base class
+# ---------------------------------------------------------------------------
+HOSTNAME = "mail." + DOMAIN
+MX1 = "127.0.0.2"        # mx1.remote.test, pref 10
+PREF_LOW = "127.0.0.3"   # mx-a.pref.test, pref 10
+PREF_HIGH = "127.0.0.4"  # mx-b.pref.test, pref 20
+IMPLICIT = "127.0.0.5"   # implicit.test (A, no MX)
+DEAD = "127.0.0.6"       # nothing ever listens here
+ADDRS = [MX1, PREF_LOW, PREF_HIGH, IMPLICIT] + (["::1"] if have_ipv6_loopback() else [])
+
+
+def build_zone():
+    z = Zone()
+    z.mx("remote.test", 10, "mx1.remote.test").a("mx1.remote.test", MX1)
+    # A dead host with the best preference first: delivery falls back.
+    z.mx("pref.test", 20, "mx-b.pref.test").mx("pref.test", 10, "mx-a.pref.test")
+    z.a("mx-a.pref.test", PREF_LOW).a("mx-b.pref.test", PREF_HIGH)
+    z.mx("deadfirst.test", 5, "dead.deadfirst.test").a("dead.deadfirst.test", DEAD)
+    z.mx("deadfirst.test", 50, "mx1.remote.test")
+    z.a("implicit.test", IMPLICIT)
+    z.mx("v6.test", 10, "mx6.v6.test").aaaa("mx6.v6.test", "::1")
+    z.mx("nullmx.test", 0, ".")
+    # "nowhere.test" has no record at all: NXDOMAIN.
+    return z
+
+
+def token():
+    return "t%d%s" % (os.getpid(), os.urandom(5).hex())
+
+
+@unittest.skipUnless(have_nsd(), "nsd is not installed")
+class OutboundCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.nsd = Nsd(build_zone()).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nsd.__exit__(None, None, None)
+
+    def setUp(self):
+        self.port = sink_port(ADDRS)
+        self.srv = None
+
+    def sink(self, addr=MX1, **kw):
+        s = Sink(addr, self.port, **kw)
+        self.addCleanup(s.close)
+        return s
+
+    def server(self, start=True, **extra):
+        srv = sending_server(self.nsd, self.port, **extra)
+        srv.provision()
+        if start:
+            srv.start()
+        self.addCleanup(srv.__exit__, None, None, None)
+        self.srv = srv
+        return srv
+
+    # ---- waiting, with the daemon's log on failure ----------------------------
+    def diag(self):
+        log = self.srv.log() if self.srv else ""
+        return "\n--- posthornd log (tail) ---\n" + "\n".join(log.splitlines()[-40:])
+
+    def wait_messages(self, sink, n, timeout=30):
+        try:
+            return sink.wait_messages(n, timeout)
+        except AssertionError as e:
+            raise AssertionError(str(e) + self.diag()) from None
+
+    def wait_transactions(self, sink, n, timeout=30):
+        try:
+            return sink.wait_transactions(n, timeout)
+        except AssertionError as e:
+            raise AssertionError(str(e) + self.diag()) from None
+
+    def wait_sessions(self, sink, n, timeout=30):
+        try:
+            return sink.wait_sessions(n, timeout)
+        except AssertionError as e:
+            raise AssertionError(str(e) + self.diag()) from None
+
+    def wait_dsns(self, user, n=1, timeout=30):
+        try:
+            return wait_for(lambda: (lambda d: d if len(d) >= n else None)(
+                dsns(self.srv, user)), timeout, 0.25, "%d DSN(s) for %s" % (n, user))
+        except AssertionError as e:
+            raise AssertionError(str(e) + self.diag()) from None
+
+    def wait_settled(self, timeout=30):
+        """The queue is empty (when `posthorn queue list` works), then a little more."""
+        try:
+            wait_queue_empty(self.srv, timeout)
+        except AssertionError as e:
+            raise AssertionError(str(e) + self.diag()) from None
+        time.sleep(1.5)  # 1 s retry schedule: a wrong extra attempt would show
+
+    def send(self, rcpts, sender=ALICE, **kw):
+        tok = token()
+        msg = make_message(sender, rcpts, token=tok, **kw)
+        refused = submit(self.srv, sender, rcpts, msg)
+        self.assertEqual(refused, {})
+        return tok, msg
+
+    def assert_one_dsn(self, user, failed, not_failed=(), quote=None):
+        """Exactly one DSN for user, naming the failed recipients (and none
+        of not_failed), parsed as multipart/report; returns (msg, status text)."""
+        self.wait_dsns(user)
+        self.wait_settled()
+        got = dsns(self.srv, user)
+        self.assertEqual(len(got), 1, "expected exactly one DSN, got %d:\n%s" %
+                         (len(got), "\n=====\n".join(m.as_string() for m in got)))
+        dsn = got[0]
+        self.assertEqual(dsn.get_param("report-type"), "delivery-status", dsn["Content-Type"])
+        self.assertIn("MAILER-DAEMON@" + HOSTNAME, dsn["From"])
+        self.assertIn(user, dsn["To"])
+        human, status, _returned = dsn_parts(dsn)
+        self.assertIsNotNone(status, "no message/delivery-status part:\n%s" % dsn.as_string())
+        for r in failed:
+            self.assertRegex(status, r"(?im)^Final-Recipient: *rfc822; *%s\s*$" % re.escape(r))
+        self.assertRegex(status, r"(?im)^Action: *failed")
+        self.assertRegex(status, r"(?im)^Status: *5\.\d{1,3}\.\d{1,3}")
+        for r in not_failed:
+            self.assertNotIn(r, status)
+        if quote:
+            self.assertIn(quote, dsn.as_string())
+        return dsn, status

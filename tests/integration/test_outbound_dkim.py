@@ -20,7 +20,6 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402
 import outbound_env as E  # noqa: E402
 from outbound_env import ALICE, DOMAIN  # noqa: E402
 
