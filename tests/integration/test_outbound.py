@@ -153,6 +153,25 @@ class RoutingTest(OutboundCase):
         self.assertEqual(tx.session.peer[0], "::1")
         self.assertTrue(tx.data.endswith(msg))
 
+    def test_recipients_in_several_domains(self):
+        """One submission to two foreign domains, one missing domain and a
+        local user: each destination gets its copy, the DSN names only the
+        missing one."""
+        mx = self.sink(MX1)
+        implicit = self.sink(IMPLICIT)
+        self.server()
+        tok, msg = self.send(["a@remote.test", "b@nowhere.test", "c@implicit.test", BOB])
+        [tx1] = self.wait_messages(mx, 1)
+        [tx2] = self.wait_messages(implicit, 1)
+        self.assertEqual(tx1.rcpts, ["a@remote.test"])
+        self.assertEqual(tx2.rcpts, ["c@implicit.test"])
+        self.assertTrue(tx1.data.endswith(msg) and tx2.data.endswith(msg))
+        [local] = E.wait_inbox(self.srv, BOB, 1)
+        self.assertIn(tok.encode(), local)
+        self.assert_one_dsn(ALICE, ["b@nowhere.test"],
+                            not_failed=["a@remote.test", "c@implicit.test", BOB])
+        self.assertEqual(len(mx.messages) + len(implicit.messages), 2)
+
     def test_nxdomain_bounces(self):
         sink = self.sink()
         self.server()

@@ -8,13 +8,14 @@ non-empty queue, and no second delivery of a message the remote server
 acknowledged. Fixtures: outbound_env.py (nsd, sinks, OutboundCase)."""
 import os
 import re
+import smtplib
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import outbound_env as E  # noqa: E402
-from outbound_env import ALICE, ADDRS, HOSTNAME, OutboundCase  # noqa: E402
+from outbound_env import ALICE, ADDRS, BOB, DOMAIN, HOSTNAME, OutboundCase  # noqa: E402
 
 
 class FailureTest(OutboundCase):
@@ -145,6 +146,37 @@ class FailureTest(OutboundCase):
         self.assertEqual(E.inbox(self.srv, ALICE), [])
         self.assertEqual(len(sink.transactions), 1)
 
+
+    def test_bounce_to_foreign_sender_is_not_bounced(self):
+        """Forwarded mail from a foreign sender fails with 5xx: the DSN goes
+        out through the queue with a null sender; when that fails too,
+        nothing more happens (no bounce loop)."""
+        sink = self.sink()
+        sink.set_rcpt("someone@remote.test", "550 5.1.1 gone xr4")
+        sink.set_rcpt("stranger@remote.test", "550 5.1.1 no bounces here")
+        srv = self.server(start=False)
+        srv.cli("alias", "add", "fwd@" + DOMAIN, "someone@remote.test")
+        srv.start()
+        msg = E.make_message("stranger@remote.test", ["fwd@" + DOMAIN])
+        s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=30)
+        try:
+            self.assertEqual(s.sendmail("stranger@remote.test", ["fwd@" + DOMAIN], msg), {})
+            s.quit()
+        finally:
+            s.close()
+        # The forward fails, then the DSN to stranger is tried and refused.
+        txs = self.wait_transactions(sink, 2)
+        E.wait_for(lambda: txs[1].rcpt_replies or txs[1].session.closed_by, 10,
+                   what="the DSN's RCPT")
+        self.assertEqual(txs[0].rcpt_replies[0][0], "someone@remote.test")
+        dsn_tx = txs[1]
+        self.assertEqual(dsn_tx.mail_from, "")
+        self.assertEqual(dsn_tx.rcpt_replies[0][0], "stranger@remote.test")
+        self.wait_settled()
+        time.sleep(1)
+        self.assertEqual(len(sink.transactions), 2, sink.transactions)
+        for user in (ALICE, BOB):
+            self.assertEqual(E.inbox(srv, user), [])
 
 class DurabilityTest(OutboundCase):
     def check_restart(self, how):

@@ -16,6 +16,7 @@ queued on S (no DSN), and it goes out once fixed.
 """
 import os
 import re
+import signal
 import sys
 import time
 import unittest
@@ -148,6 +149,15 @@ class RelayhostTest(unittest.TestCase):
         srv.stop()
         srv.write_config(relayhost_password=RELAY_PASSWORD)
         srv.start()
+        [tx] = self.wait_delivered()
+        self.assertIn(tok.encode(), tx.data)
+
+    def test_password_fixed_by_sighup(self):
+        srv = self.start_sender(password="wrong-password")
+        tok, msg = self.send()
+        self.assert_stays_queued(3)
+        srv.write_config(relayhost_password=RELAY_PASSWORD)
+        srv.proc.send_signal(signal.SIGHUP)
         [tx] = self.wait_delivered()
         self.assertIn(tok.encode(), tx.data)
 
