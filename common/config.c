@@ -111,7 +111,7 @@ static const struct config_key config_keys[] = {
 	ENUM("relayhost_tls", relayhost_tls, relayhost_tls_names),
 	BOOL("relayhost_tls_verify", relayhost_tls_verify),
 	FIELD(CT_SCHEDULE, "queue_retry_schedule", queue_retry),
-	DURATION("queue_lifetime", queue_lifetime, 60, 365LL * 86400),
+	DURATION("queue_lifetime", queue_lifetime, 1, 365LL * 86400),
 	BOOL("dkim_sign", dkim_sign),
 };
 

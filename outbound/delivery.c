@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "dsn.h"
@@ -282,7 +283,11 @@ attempt_deliver(struct attempt *a, const char *const *rcpts)
 		    (uint16_t)cfg->outbound_port, t, ROUTE_MAX_TARGETS, &n,
 		    why, sizeof(why));
 	if (rs == ROUTE_PERMFAIL) {
-		outcome_set_all(a, STORE_QUEUE_FAILED, 0, why);
+		/* RFC 7505 3: 5.1.10 for a null MX; RFC 3463: 5.1.2 bad destination system. */
+		if (str_format(last, sizeof(last), "%s %s",
+		    strstr(why, "null MX") != NULL ? "5.1.10" : "5.1.2", why) < 0)
+			str_copy(last, why, sizeof(last));
+		outcome_set_all(a, STORE_QUEUE_FAILED, 0, last);
 		str_copy(a->relay, "none", sizeof(a->relay));
 	} else if (rs != ROUTE_OK || n == 0) {
 		outcome_set_all(a, STORE_QUEUE_PENDING, 0,
@@ -319,8 +324,7 @@ attempt_dsn(struct attempt *a, size_t *len_r)
 	for (i = 0; i < a->n_out; i++) {
 		if (a->out[i].state != STORE_QUEUE_FAILED)
 			continue;
-		dsn_status_from_reply(a->out[i].remote ? a->out[i].reply : "", 5,
-		    status[n], sizeof(status[n]));
+		dsn_status_from_reply(a->out[i].reply, 5, status[n], sizeof(status[n]));
 		dr[n].address = a->e->rcpts[a->out[i].index].address;
 		dr[n].action = "failed";
 		dr[n].status = status[n];
@@ -405,6 +409,7 @@ attempt_record(struct attempt *a)
 	struct store_queue_update	 qu;
 	struct store_delivery		 bounce;
 	struct store_queue_new		 bq;
+	struct store_queue_entry	 still;
 	const char			*brcpt = NULL;
 	uint64_t			*ids;
 	char				*dsn = NULL, expired[SMTPC_REPLY_MAX];
@@ -420,7 +425,7 @@ attempt_record(struct attempt *a)
 			if (a->out[i].state != STORE_QUEUE_PENDING)
 				continue;
 			if (str_format(expired, sizeof(expired),
-			    "delivery time expired after %u attempts; last error: %s",
+			    "5.4.7 delivery time expired after %u attempts; last error: %s",
 			    a->e->attempts + 1, a->out[i].reply) < 0)
 				str_copy(expired, "delivery time expired", sizeof(expired));
 			str_copy(a->out[i].reply, expired, sizeof(a->out[i].reply));
@@ -451,6 +456,15 @@ attempt_record(struct attempt *a)
 			    (unsigned long long)a->e->id, a->e->sender);
 	}
 	rc = store_queue_update_wait(a->store, &qu);
+	if (rc == STORE_ENOTFOUND && qu.bounce != NULL &&
+	    store_queue_get(a->store, a->e->id, &still) == 0) {
+		/* The bounce's mailbox vanished meanwhile, not the entry: record without it. */
+		store_queue_entry_free(&still);
+		log_warn("outbound: id=%llu the bounce to <%s> has no mailbox any more",
+		    (unsigned long long)a->e->id, a->e->sender);
+		qu.bounce = NULL;
+		rc = store_queue_update_wait(a->store, &qu);
+	}
 	if (rc < 0)
 		log_error("outbound: id=%llu recording the attempt failed: %s",
 		    (unsigned long long)a->e->id, store_strerror(rc));
@@ -463,6 +477,33 @@ attempt_record(struct attempt *a)
 	free(dsn);
 	free(ids);
 	free(u);
+}
+
+/*
+ * Where the message starts once the Return-Path fields at its top are cut:
+ * the store keeps the one added at acceptance (for local mailboxes), but
+ * RFC 5321 4.4 says a relaying server SHOULD NOT send one; the final
+ * delivery server adds its own.
+ */
+static size_t
+skip_return_path(const char *data, size_t len)
+{
+	static const char	 name[] = "Return-Path:";
+	size_t			 off = 0, eol;
+	const char		*nl;
+
+	while (len - off > sizeof(name) - 1 &&
+	    strncasecmp(data + off, name, sizeof(name) - 1) == 0) {
+		eol = off;
+		do {	/* the field with its folded continuation lines */
+			nl = memchr(data + eol, '\n', len - eol);
+			if (nl == NULL)
+				return off;	/* no body: leave it as it is */
+			eol = (size_t)(nl - data) + 1;
+		} while (eol < len && (data[eol] == ' ' || data[eol] == '\t'));
+		off = eol;
+	}
+	return off;
 }
 
 /* The message as it leaves: DKIM-Signature fields prepended when we sign for its From domain. */
@@ -522,6 +563,12 @@ delivery_attempt(struct store *store, const struct outbound_gen *gen,
 		outcome_set_all(&a, STORE_QUEUE_PENDING, 0, "local error: message unreadable");
 		a.data = "";
 	} else {
+		size_t skip = skip_return_path(data, len);
+
+		if (skip > 0) {
+			memmove(data, data + skip, len - skip);
+			len -= skip;
+		}
 		signed_msg = attempt_sign(&a, data, len, &signed_len);
 		if (signed_msg != NULL) {
 			free(data);

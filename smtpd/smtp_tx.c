@@ -353,8 +353,10 @@ smtp_tx_commit(struct smtp_session *s)
 	job->conn = s->conn;
 	job->loop = conn_loop(s->conn);
 	job->n_users = tx->n_users;
-	job->users = xreallocarray(NULL, tx->n_users, sizeof(uint64_t));
-	memcpy(job->users, tx->users, tx->n_users * sizeof(uint64_t));
+	if (tx->n_users > 0) {	/* none when every recipient is foreign */
+		job->users = xreallocarray(NULL, tx->n_users, sizeof(uint64_t));
+		memcpy(job->users, tx->users, tx->n_users * sizeof(uint64_t));
+	}
 	memcpy(job->id, tx->id, sizeof(job->id));
 	smtp_tx_log_prefix(s, &prefix, tx->msg.len);
 	job->log = prefix.data;		/* ownership passes to the job */

@@ -98,7 +98,7 @@ static const struct {
 	{ "outbound_tls = always\n", "t.conf:1: bad outbound_tls 'always' (may, encrypt or none)" },
 	{ "relayhost_tls = ssl\n", "t.conf:1: bad relayhost_tls" },
 	{ "queue_lifetime = 5w\n", "t.conf:1: bad duration" },
-	{ "queue_lifetime = 10s\n", "t.conf:1: bad duration" },
+	{ "queue_lifetime = 0\n", "t.conf:1: bad duration" },
 	{ "outbound_timeout = 0\n", "t.conf:1: bad duration" },
 	{ "queue_retry_schedule = 1m,,x\n", "t.conf:1: bad delay 'x'" },
 	{ "queue_retry_schedule = 0s\n", "t.conf:1: bad delay" },
