@@ -301,7 +301,8 @@ smtpc_send(struct smtpc *c, const struct smtpc_envelope *env,
 	t.env = env;
 	t.rcpt_r = rcpt_r;
 	memset(reply_r, 0, sizeof(*reply_r));
-	memset(rcpt_r, 0, env->n_rcpts * sizeof(*rcpt_r));
+	if (env->n_rcpts > 0)
+		memset(rcpt_r, 0, env->n_rcpts * sizeof(*rcpt_r));
 	if (!c->usable) {
 		smtpc_reply_local(reply_r, 0, "connection not usable");
 		return SMTPC_TEMP;
