@@ -193,7 +193,7 @@ host_addrs(struct dns_resolver *r, const char *host, uint16_t pref,
 	size_t i, k, n;
 
 	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-		int st;
+		int st, temp;
 
 		if (acc->n >= acc->max)
 			return;
@@ -204,13 +204,14 @@ host_addrs(struct dns_resolver *r, const char *host, uint16_t pref,
 				add_target(acc, host, pref, &addrs[k]);
 			continue;
 		}
-		if (st == DNS_TEMPFAIL || st == DNS_FAIL)
-			acc->temp = 1;
-		/* Remember the most telling failure: a temporary one. */
-		if (acc->last[0] == '\0' || st == DNS_TEMPFAIL ||
-		    st == DNS_FAIL)
+		/* Remember the last failure, but a temporary one (which
+		 * decides the outcome) over any permanent one. */
+		temp = st == DNS_TEMPFAIL || st == DNS_FAIL;
+		if (temp || !acc->temp)
 			dns_why(acc->last, sizeof(acc->last), host, fam[i].type,
 			    st);
+		if (temp)
+			acc->temp = 1;
 	}
 }
 
