@@ -12,3 +12,5 @@ TESTS += tests/integration/test_outbound_relay.py
 EXTRA_DIST += tests/integration/test_outbound_relay.py
 TESTS += tests/integration/test_outbound_dkim.py
 EXTRA_DIST += tests/integration/test_outbound_dkim.py
+TESTS += tests/integration/test_outbound_shutdown.py
+EXTRA_DIST += tests/integration/test_outbound_shutdown.py
