@@ -105,5 +105,10 @@ int	 cli_read_password(char *buf, size_t bufsize);
 int	 cli_dkim_print_records(const struct cli *cli, const char *domain);
 /* Print `NAME TXT "..." "..."` with the value cut into 255-byte strings. */
 void	 cli_print_txt(const char *name, const char *value);
+/* The message on stdin, at most max bytes. NULL after printing why. */
+char	*cli_dkim_read_stdin(uint64_t max, size_t *len_r);
+
+/* ---- cli_dkim_verify.c: `posthorn dkim verify < MESSAGE` ---- */
+int	 cli_dkim_verify(struct cli *cli);
 
 #endif

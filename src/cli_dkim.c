@@ -11,8 +11,8 @@
  * one key; the default SELECTOR is "ph" and the year and month ("ph202611"),
  * so a new key pair next year does not collide with the published one.
  *
- * It deliberately does not sign mail the server sends: the outbound queue
- * (issue 5) will, with the same keys.
+ * The daemon signs outgoing mail with the same keys (dkim_keyring.c);
+ * `posthorn dkim verify` (cli_dkim_verify.c) checks such a message.
  */
 #include "config.h"
 
@@ -245,8 +245,8 @@ done:
 }
 
 /* The message on stdin, at most max bytes. NULL after printing why. */
-static char *
-dkim_read_stdin(uint64_t max, size_t *len_r)
+char *
+cli_dkim_read_stdin(uint64_t max, size_t *len_r)
 {
 	size_t len = 0, size = 65536, n;
 	char *buf = xmalloc(size);
@@ -289,7 +289,7 @@ dkim_sign_stdin(struct cli *cli, const char *domain, const char *selector)
 			    domain);
 		return CLI_EXIT_ERROR;
 	}
-	if ((msg = dkim_read_stdin(cli->cfg.max_message_size, &len)) == NULL)
+	if ((msg = cli_dkim_read_stdin(cli->cfg.max_message_size, &len)) == NULL)
 		return CLI_EXIT_ERROR;
 	/* The output has CRLF line ends, as the signer canonicalized them. */
 	crlf = dkim_crlf(msg, len, &clen);
@@ -326,6 +326,8 @@ cli_dkim(struct cli *cli, int argc, char **argv)
 	time_t now = time(NULL);
 	struct tm tm;
 
+	if (argc == 2 && strcmp(argv[1], "verify") == 0)
+		return cli_dkim_verify(cli);
 	if (argc < 3 || argc > 4 || (strcmp(argv[1], "generate") != 0 &&
 	    strcmp(argv[1], "sign") != 0))
 		return cli_usage(DKIM_USAGE);

@@ -6,7 +6,7 @@ posthornd_LDADD = smtpd/libsmtpd.a outbound/liboutbound.a dkim/libdkim.a pop3d/l
 posthorn_SOURCES = src/posthorn.c src/cli.h src/cli_common.c \
 	src/cli_password.c src/cli_domain.c src/cli_user.c src/cli_alias.c \
 	src/cli_mailbox.c src/cli_deliver.c src/cli_check.c src/cli_cert.c \
-	src/cli_dkim.c src/cli_dns.c src/cli_queue.c
+	src/cli_dkim.c src/cli_dkim_verify.c src/cli_dns.c src/cli_queue.c
 posthorn_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dkim
 posthorn_LDADD = dkim/libdkim.a store/libstore.a common/libcommon.a $(DEPS_LIBS)
 # Shipped with the tarball and installed as documentation; scripts/ holds the

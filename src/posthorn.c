@@ -63,6 +63,7 @@ static const char usage_text[] =
 "                                write a self-signed certificate and key to\n"
 "                                tls_cert and tls_key\n"
 "  dkim generate DOMAIN [SELECTOR]\n"
+"  dkim verify < MESSAGE\n"
 "                                create DOMAIN's DKIM keys (RSA and Ed25519)\n"
 "                                and print their DNS records\n"
 "  dns DOMAIN                    print every DNS record to publish for DOMAIN\n"

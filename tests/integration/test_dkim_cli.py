@@ -303,5 +303,47 @@ class IndependentVerifyTest(DkimCliCase):
         self.assertEqual(r.stdout, b"")
 
 
+
+class OwnVerifyTest(DkimCliCase):
+    """`posthorn dkim verify` checks signatures against our own key files."""
+
+    def setUp(self):
+        super().setUp()
+        self.srv.cli("dkim", "generate", D, "t1")
+
+    def own_verify(self, message):
+        return subprocess.run([harness.POSTHORN, "-c", self.srv.conf, "dkim",
+                               "verify"], input=message, capture_output=True,
+                              timeout=60)
+
+    def test_signed_messages_pass(self):
+        for name, message in MESSAGES.items():
+            with self.subTest(message=name):
+                r = self.own_verify(self.sign(message))
+                self.assertEqual(r.returncode, 0, r)
+                self.assertEqual(r.stdout.decode().splitlines(), [
+                    "signature 1: d=%s s=t1-rsa: pass" % D,
+                    "signature 2: d=%s s=t1-ed25519: pass" % D,
+                ])
+
+    def test_tampering_fails(self):
+        signed = self.sign(MESSAGES["plain"]).replace(b"Hello Bob.", b"Hello Eve.")
+        r = self.own_verify(signed)
+        self.assertEqual(r.returncode, 1)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 2, r)
+        for line in lines:
+            self.assertIn(": fail: body hash mismatch", line)
+
+    def test_unknown_selector_and_unsigned(self):
+        signed = self.sign(MESSAGES["plain"]).replace(b"s=t1-rsa", b"s=zz-rsa")
+        r = self.own_verify(signed)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("s=zz-rsa: fail:", r.stdout.decode())
+        self.assertIn("s=t1-ed25519: pass", r.stdout.decode())
+        r = self.own_verify(MESSAGES["plain"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"no DKIM-Signature", r.stderr)
+
 if __name__ == "__main__":
     unittest.main()
