@@ -171,56 +171,56 @@ parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val_r)
 	return 0;
 }
 
-int
-parse_size(const char *s, uint64_t *size_r)
+/* A unit suffix and its multiplier. */
+struct unit_suffix {
+	char		 suffix;
+	uint64_t	 mult;
+};
+
+/* A decimal number with at most one suffix from units (none: mult 1). */
+static int
+parse_scaled(const char *s, const struct unit_suffix *units, size_t n_units,
+    uint64_t *val_r)
 {
 	char digits[32];
-	size_t len = strlen(s);
+	size_t len = strlen(s), i;
 	uint64_t mult = 1, v;
 
 	if (len == 0 || len >= sizeof(digits))
 		return -1;
 	memcpy(digits, s, len + 1);
-	switch (digits[len - 1]) {
-	case 'k': case 'K': mult = 1024ULL; break;
-	case 'm': case 'M': mult = 1024ULL * 1024; break;
-	case 'g': case 'G': mult = 1024ULL * 1024 * 1024; break;
-	case 't': case 'T': mult = 1024ULL * 1024 * 1024 * 1024; break;
-	default: break;
-	}
-	if (mult != 1)
-		digits[len - 1] = '\0';
+	for (i = 0; i < n_units; i++)
+		if (digits[len - 1] == units[i].suffix) {
+			mult = units[i].mult;
+			digits[len - 1] = '\0';
+			break;
+		}
 	if (parse_uint(digits, 0, UINT64_MAX, &v) < 0 || v > UINT64_MAX / mult)
 		return -1;
-	*size_r = v * mult;
+	*val_r = v * mult;
 	return 0;
+}
+
+int
+parse_size(const char *s, uint64_t *size_r)
+{
+	static const struct unit_suffix units[] = {
+		{ 'k', 1ULL << 10 }, { 'K', 1ULL << 10 }, { 'm', 1ULL << 20 },
+		{ 'M', 1ULL << 20 }, { 'g', 1ULL << 30 }, { 'G', 1ULL << 30 },
+		{ 't', 1ULL << 40 }, { 'T', 1ULL << 40 },
+	};
+
+	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), size_r);
 }
 
 int
 parse_duration(const char *s, uint64_t *secs_r)
 {
-	char digits[32];
-	size_t len = strlen(s);
-	uint64_t mult = 1, v;
+	static const struct unit_suffix units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
 
-	if (len == 0 || len >= sizeof(digits))
-		return -1;
-	memcpy(digits, s, len + 1);
-	switch (digits[len - 1]) {
-	case 's': mult = 1; break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	case 'd': mult = 86400; break;
-	default: mult = 0; break;
-	}
-	if (mult != 0)
-		digits[len - 1] = '\0';
-	else
-		mult = 1;
-	if (parse_uint(digits, 0, UINT64_MAX, &v) < 0 || v > UINT64_MAX / mult)
-		return -1;
-	*secs_r = v * mult;
-	return 0;
+	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), secs_r);
 }
 
 int
