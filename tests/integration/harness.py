@@ -9,6 +9,7 @@ built posthornd and posthorn; POSTHORN_VALGRIND=1 runs the daemon under
 valgrind (slow; for local checks).
 """
 import os
+import random
 import shutil
 import signal
 import socket
@@ -25,11 +26,25 @@ POSTHORN = os.path.join(BUILDDIR, "posthorn")
 LISTEN_KEYS = ("smtp", "pop3", "imap")  # extended as protocols appear
 
 
+# Test ports come from below Linux's ephemeral range (32768-60999): a port
+# the kernel handed out with bind(0) and we released could be taken as the
+# local port of any outgoing connection (a sink, the outbound client)
+# before the daemon binds it; these ports never are. Random, so test files
+# running side by side rarely try the same one; bind() says if it is free.
+PORT_RANGE = (20000, 32000)
+
+
 def free_port():
-    """A port the kernel says is free now (bound to 127.0.0.1, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free on 127.0.0.1 now, outside the ephemeral range."""
+    for _ in range(200):
+        port = random.randrange(*PORT_RANGE)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port in %d-%d" % PORT_RANGE)
 
 
 class Server:
