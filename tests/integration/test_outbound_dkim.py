@@ -154,7 +154,18 @@ class DkimSigningTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return [dict(kv.split("=", 1) for kv in line.split()) for line in r.stdout.splitlines()]
 
+    def own_verify(self, data):
+        """`posthorn dkim verify` (our verifier, our key files): (rc, lines)."""
+        r = subprocess.run([E.harness.POSTHORN, "-c", self.srv.conf, "dkim", "verify"],
+                           input=data, capture_output=True, timeout=60)
+        return r.returncode, r.stdout.decode().splitlines()
+
     def assert_signed(self, data):
+        rc, lines = self.own_verify(data)
+        self.assertEqual(rc, 0, lines)
+        self.assertEqual(sorted(lines), sorted(
+            "signature %d: d=%s s=%s-%s: pass" % (i + 1, DOMAIN, SELECTOR, alg)
+            for i, alg in enumerate(self.sig_algs(data))), lines)
         res = self.verify(data)
         self.assertEqual(sorted(r["a"] for r in res), ["ed25519-sha256", "rsa-sha256"],
                          data[:2000])
@@ -166,6 +177,14 @@ class DkimSigningTest(unittest.TestCase):
             self.assertEqual((r["zone"], r["dns"]), ("ok", "ok"),
                              "%s does not verify:\n%s" % (r["a"], data.decode("utf-8", "replace")))
         return res
+
+    @staticmethod
+    def sig_algs(data):
+        """"rsa"/"ed25519" of each DKIM-Signature of data, top down."""
+        head = data.split(b"\r\n\r\n")[0].decode("utf-8", "replace")
+        fields = re.findall(r"(?im)^DKIM-Signature:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", head)
+        return [re.search(r"a=(rsa|ed25519)-sha256", "".join(f.split())).group(1)
+                for f in fields]
 
     def test_plain_message_signed_both_algorithms(self):
         tok = os.urandom(5).hex()
@@ -212,8 +231,14 @@ class DkimSigningTest(unittest.TestCase):
     def test_tampering_detected(self):
         msg = E.make_message(ALICE, ["dk@remote.test"], body="Pay 10 EUR.\r\n")
         data = self.deliver(ALICE, msg)
-        res = self.verify(data.replace(b"Pay 10 EUR.", b"Pay 99 EUR."), real_dns=False)
+        bad = data.replace(b"Pay 10 EUR.", b"Pay 99 EUR.")
+        res = self.verify(bad, real_dns=False)
         self.assertEqual([r["zone"] for r in res], ["fail", "fail"])
+        rc, lines = self.own_verify(bad)
+        self.assertEqual(rc, 1)
+        self.assertEqual(len(lines), 2, lines)
+        for line in lines:
+            self.assertIn(": fail", line)
 
     def test_domain_without_keys_unsigned(self):
         msg = E.make_message(CAROL, ["dk@remote.test"])
