@@ -280,7 +280,7 @@ class SubmissionTest(unittest.TestCase):
         # domain folded (the outcome depends on this machine's DNS).
         wait_for_log(self.srv, r"outbound: id=\d+ from=<alice@example\.test> "
                                r"to=<Someone@example\.net> relay=\S+ attempts=1 "
-                               r"status=(sent|deferred|bounced)")
+                               r"status=(sent|deferred|bounced)", timeout=30)
         self.assertNotRegex(self.srv.log(), r"outbound: .*to=<bob@example\.test>")
 
     # -- the message --------------------------------------------------------
