@@ -225,6 +225,33 @@ check_count_alias(void *arg, const char *address, const char *targets)
 	return 0;
 }
 
+/*
+ * The outbound side: the queue's size, and settings that cannot work
+ * (credentials without a relayhost, AUTH over plaintext).
+ */
+static void
+check_outbound(struct check *ck)
+{
+	const struct config	*cfg = &ck->cli->cfg;
+	uint64_t		 entries = 0, rcpts = 0;
+
+	if (store_queue_count(ck->cli->store, &entries, &rcpts) == 0)
+		printf("queue: %llu message%s, %llu recipient%s pending\n",
+		    (unsigned long long)entries, entries == 1 ? "" : "s",
+		    (unsigned long long)rcpts, rcpts == 1 ? "" : "s");
+	if (cfg->relayhost[0] == '\0') {
+		if (cfg->relayhost_user[0] != '\0')
+			check_problem(ck, "relayhost_user is set but relayhost is not");
+		return;
+	}
+	printf("outbound: all mail goes through relayhost %s\n", cfg->relayhost);
+	if (cfg->relayhost_user[0] != '\0' && cfg->relayhost_tls == RELAYHOST_TLS_NONE)
+		printf("note: relayhost_tls = none sends the relayhost password "
+		    "unencrypted; use it only on a network you trust\n");
+	if (cfg->tls_ca_file[0] != '\0' && access(cfg->tls_ca_file, R_OK) == -1)
+		check_problem(ck, "tls_ca_file %s: %s", cfg->tls_ca_file, strerror(errno));
+}
+
 static void
 check_store(struct check *ck)
 {
@@ -264,6 +291,7 @@ check_store(struct check *ck)
 	    ck->aliases, ck->aliases == 1 ? "" : "es");
 	if (ck->domains == 0)
 		printf("note: no domain yet (posthorn domain add DOMAIN)\n");
+	check_outbound(ck);
 }
 
 int

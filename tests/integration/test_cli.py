@@ -517,6 +517,21 @@ class WhileDaemonRuns(CliCase):
     def test_check_while_running(self):
         r = self.srv.cli("check")
         self.assertIn("no problems found", r.stdout)
+        self.assertIn("queue: 0 messages, 0 recipients pending", r.stdout)
+
+    def test_check_outbound_settings(self):
+        self.srv.write_config(relayhost_user="me@provider.test")
+        r = self.srv.cli("check", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("relayhost_user is set but relayhost is not", r.stderr)
+        self.srv.write_config(relayhost="127.0.0.1:2525", relayhost_user="me@provider.test",
+                              relayhost_tls="none", tls_ca_file="/nonexistent/ca.pem")
+        r = self.srv.cli("check", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("outbound: all mail goes through relayhost 127.0.0.1:2525", r.stdout)
+        self.assertIn("password unencrypted", r.stdout)
+        self.assertIn("tls_ca_file /nonexistent/ca.pem", r.stderr)
+        self.srv.write_config()
 
 
 if __name__ == "__main__":
