@@ -233,6 +233,11 @@ start_nsd() {
 	    verbosity: 1
 	    server-count: 1
 	    hide-version: yes
+	    # nsd's response rate limiting (200 answers/s per /24 by default)
+	    # would drop or truncate most answers to posthornd, which asks
+	    # for MX, A and AAAA of every delivery: off
+	    rrl-ratelimit: 0
+	    rrl-whitelist-ratelimit: 0
 	remote-control:
 	    control-enable: no
 	zone:
