@@ -41,7 +41,7 @@
 #   -m  messages per submission connection (1250: each connection stays open)
 #   -s  message size in bytes (4096)        -q  messages for the queue run (100000)
 #   -D  recipient domains of the mx run (4) -t  runs (relay-nodkim relay mx queue)
-#   -P  perf record the daemon during the relay run (profile in the summary)
+#   -P  perf record the daemon during each delivery run (profile in the summary)
 # Environment: BENCH_BUILDDIR (/tmp/posthorn-bench-build), BENCH_CFLAGS
 # ("-O2 -g"), BENCH_KEEP=1 keeps the work directories, BENCH_WAIT_QUIET=1
 # waits for other work on the machine to calm down before each load,
@@ -364,9 +364,16 @@ measure_delivery() {
 	local name=$1 hz c0 c1 s0 s1 b0 b1 settle qn tq0 tq1 wall dwall
 	hz=$(getconf CLK_TCK)
 	wait_quiet
-	if [ "$PROFILE" = yes ] && [ "$name" = relay ]; then
+	if [ "$PROFILE" = yes ]; then
 		perf record -F 499 -g -o "$WORK/perf.data" -p "$DPID" 2>/dev/null &
 		PERF_PID=$!
+		sleep 0.5
+	fi
+	STAT_PID=''
+	if command -v perf >/dev/null; then
+		perf stat -x, -o "$WORK/sync.perf" -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync \
+		    -p "$DPID" 2>/dev/null &
+		STAT_PID=$!
 		sleep 0.5
 	fi
 	c0=$(cpu_ticks_of "$DPID") s0=$(cpu_ticks_of "$SINK_PID") b0=$(busy_ticks)
@@ -378,6 +385,9 @@ measure_delivery() {
 	c1=$(cpu_ticks_of "$DPID") s1=$(cpu_ticks_of "$SINK_PID") b1=$(busy_ticks)
 	if [ -n "$PERF_PID" ]; then
 		kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=
+	fi
+	if [ -n "$STAT_PID" ]; then
+		kill -INT "$STAT_PID"; wait "$STAT_PID" || true
 	fi
 	[ "$STALLED" = yes ] && capture_evidence "$name"
 	sleep 2		# anything more would be a duplicate delivery
@@ -398,6 +408,7 @@ measure_delivery() {
 		echo "sink count 2 s later: $settle ($([ "$settle" = "$TARGET" ] && echo "exactly once: OK" || echo "MISMATCH with $TARGET accepted"))"
 		echo "posthorn queue list: $qn entries ($(calc "$tq1 - $tq0" 2) s)"
 		echo "CPU over the run: posthornd $(calc "($c1 - $c0) / $hz" 2) s = $(calc "1000000 * ($c1 - $c0) / $hz / $CNT_END" 0) us/msg; smtp-sink $(calc "($s1 - $s0) / $hz" 2) s; whole machine $(calc "($b1 - $b0) / $hz" 2) s of $(calc "$wall * $(nproc)" 2) = $(calc "100 * ($b1 - $b0) / $hz / ($wall * $(nproc))" 0)%"
+		echo "fdatasync+fsync of posthornd over the run: $(awk -F, '$3 ~ /sys_enter_f(data)?sync/ { n += $1 } END { print n + 0 }' "$WORK/sync.perf" 2>/dev/null) for $TARGET submitted + $CNT_END delivered"
 		echo "posthornd RSS after: $(status_kib "$DPID" VmRSS) KiB (anon $(status_kib "$DPID" RssAnon), file $(status_kib "$DPID" RssFile)), peak $(status_kib "$DPID" VmHWM) KiB, threads $(status_kib "$DPID" Threads || true)"
 		echo "machine busy with other work just before: ${BG}%; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "sink count per second: $(awk '{ printf "%s%d", (NR > 1 ? " " : ""), $2 }' "$WORK/timeline.txt")"
@@ -408,7 +419,7 @@ measure_delivery() {
 	if [ -f "$WORK/perf.data" ]; then
 		{
 			echo "### profile of posthornd during $name (perf record -F 499 -g, self time)"
-			perf report -i "$WORK/perf.data" --no-children --stdio --sort dso 2>/dev/null | grep '%' | head -8
+			perf report -i "$WORK/perf.data" --no-children --stdio --sort dso -g none 2>/dev/null | grep '%' | head -10
 			perf report -i "$WORK/perf.data" --no-children --stdio --sort dso,symbol -g none 2>/dev/null | grep '%' | head -30
 			echo "children included (callers):"
 			perf report -i "$WORK/perf.data" --children --stdio --sort symbol -g none 2>/dev/null | grep '%' | head -30
