@@ -47,7 +47,9 @@
 # waits for other work on the machine to calm down before each load,
 # OUTBOUND_MAX_CONNECTIONS (20), RELAY_MAX_PER_DOMAIN (20: the relayhost is
 # one destination), MX_MAX_PER_DOMAIN (unset: the default, 4),
-# STALL_SECONDS (120: give up when the sink's count stops moving).
+# STALL_SECONDS (120: give up when the sink's count stops moving),
+# BENCH_CALLGRAPH (fp: perf's --call-graph with -P; dwarf for callers
+# when posthornd is built without frame pointers).
 set -eu
 
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -262,6 +264,15 @@ start_nsd() {
 	log "nsd pid $NSD_PID on 127.0.0.1:$NSD_PORT serving remote1..remote$MX_DOMAINS.test"
 }
 
+# CPU ticks of nsd: its main process and the children that serve and transfer
+nsd_ticks() {
+	local p t=0
+	for p in "$NSD_PID" $(pgrep -P "$NSD_PID"); do
+		t=$((t + $(cpu_ticks_of "$p" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+
 stop_nsd() {
 	[ -n "$NSD_PID" ] || return 0
 	kill -TERM "$NSD_PID" 2>/dev/null || true
@@ -361,11 +372,11 @@ capture_evidence() {
 
 # measure_delivery NAME: submit MESSAGES and time the delivery to the sink.
 measure_delivery() {
-	local name=$1 hz c0 c1 s0 s1 b0 b1 settle qn tq0 tq1 wall dwall
+	local name=$1 hz c0 c1 s0 s1 b0 b1 n0=0 n1 gen settle qn tq0 tq1 wall dwall
 	hz=$(getconf CLK_TCK)
 	wait_quiet
 	if [ "$PROFILE" = yes ]; then
-		perf record -F 499 -g -o "$WORK/perf.data" -p "$DPID" 2>/dev/null &
+		perf record -F 499 --call-graph "${BENCH_CALLGRAPH:-fp}" -o "$WORK/perf.data" -p "$DPID" 2>/dev/null &
 		PERF_PID=$!
 		sleep 0.5
 	fi
@@ -377,12 +388,16 @@ measure_delivery() {
 		sleep 0.5
 	fi
 	c0=$(cpu_ticks_of "$DPID") s0=$(cpu_ticks_of "$SINK_PID") b0=$(busy_ticks)
+	[ -n "$NSD_PID" ] && n0=$(nsd_ticks)
 	T0=$(now)
-	"$SMTP_BENCH" -p "$SUB_PORT" -c "$CONNS" -n "$MESSAGES" -s "$SIZE" -m "$PER_CONN" \
+	/usr/bin/time -f '%U %S' -o "$WORK/gen.time" \
+	    "$SMTP_BENCH" -p "$SUB_PORT" -c "$CONNS" -n "$MESSAGES" -s "$SIZE" -m "$PER_CONN" \
 	    -a "$SENDER:$PASSWORD" -f "$SENDER" -L rcpt -u "$RCPT_USERS" -d "$RCPT_DOMAINS" \
 	    > "$WORK/bench.out" 2> "$WORK/bench.err" &
 	wait_delivered "$MESSAGES" $!
 	c1=$(cpu_ticks_of "$DPID") s1=$(cpu_ticks_of "$SINK_PID") b1=$(busy_ticks)
+	n1=0
+	[ -n "$NSD_PID" ] && n1=$(nsd_ticks)
 	if [ -n "$PERF_PID" ]; then
 		kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=
 	fi
@@ -394,6 +409,7 @@ measure_delivery() {
 	settle=$(sink_count)
 	tq0=$(now); qn=$(queue_entries); tq1=$(now)
 	wall=$(calc "$T_END - $T0" 3)
+	gen=$(awk '{ print $1 + $2 }' "$WORK/gen.time" 2>/dev/null || echo 0)
 	dwall=$(calc "$T_END - $T_SUB" 3)
 	{
 		echo "### $name"
@@ -407,7 +423,7 @@ measure_delivery() {
 		echo "posthornd log, outbound results: $(outbound_statuses)"
 		echo "sink count 2 s later: $settle ($([ "$settle" = "$TARGET" ] && echo "exactly once: OK" || echo "MISMATCH with $TARGET accepted"))"
 		echo "posthorn queue list: $qn entries ($(calc "$tq1 - $tq0" 2) s)"
-		echo "CPU over the run: posthornd $(calc "($c1 - $c0) / $hz" 2) s = $(calc "1000000 * ($c1 - $c0) / $hz / $CNT_END" 0) us/msg; smtp-sink $(calc "($s1 - $s0) / $hz" 2) s; whole machine $(calc "($b1 - $b0) / $hz" 2) s of $(calc "$wall * $(nproc)" 2) = $(calc "100 * ($b1 - $b0) / $hz / ($wall * $(nproc))" 0)%"
+		echo "CPU over the run: posthornd $(calc "($c1 - $c0) / $hz" 2) s = $(calc "1000000 * ($c1 - $c0) / $hz / $CNT_END" 0) us/msg; smtp-sink $(calc "($s1 - $s0) / $hz" 2) s; smtp_bench ${gen} s; nsd $(calc "($n1 - $n0) / $hz" 2) s; whole machine $(calc "($b1 - $b0) / $hz" 2) s of $(calc "$wall * $(nproc)" 2) = $(calc "100 * ($b1 - $b0) / $hz / ($wall * $(nproc))" 0)%, of which other work (machine minus these four) $(calc "($b1 - $b0 - $c1 + $c0 - $s1 + $s0 - $n1 + $n0) / $hz - $gen" 2) s"
 		echo "fdatasync+fsync of posthornd over the run: $(awk -F, '$3 ~ /sys_enter_f(data)?sync/ { n += $1 } END { print n + 0 }' "$WORK/sync.perf" 2>/dev/null) for $TARGET submitted + $CNT_END delivered"
 		echo "posthornd RSS after: $(status_kib "$DPID" VmRSS) KiB (anon $(status_kib "$DPID" RssAnon), file $(status_kib "$DPID" RssFile)), peak $(status_kib "$DPID" VmHWM) KiB, threads $(status_kib "$DPID" Threads || true)"
 		echo "machine busy with other work just before: ${BG}%; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
