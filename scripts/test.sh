@@ -8,7 +8,7 @@
 #                    make check (ASan + UBSan on the same suite)
 #   4. build-test/:  make distcheck (the tarball builds and passes alone)
 #   5. build-fuzz/:  ./configure --enable-fuzzing CC=clang; each
-#                    tests/fuzz/fuzz_* runs for FUZZ_SECONDS (default 20),
+#                    tests/fuzz/fuzz_* runs for FUZZ_SECONDS (default 12),
 #                    seeded from tests/fuzz/corpus/<name>/ when it exists
 #
 # Every build is out of tree (VPATH), so the source tree stays clean and
@@ -21,7 +21,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
 JOBS=${JOBS:-2}
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-12}
 export DEBIAN_FRONTEND=noninteractive
 
 # Everything `make check`, the sanitizer build and the fuzzers use.
