@@ -264,11 +264,14 @@ start_nsd() {
 	log "nsd pid $NSD_PID on 127.0.0.1:$NSD_PORT serving remote1..remote$MX_DOMAINS.test"
 }
 
-# CPU ticks of nsd: its main process and the children that serve and transfer
+# CPU ticks of nsd: its main process, its child and the child's server
+# process (three levels)
 nsd_ticks() {
-	local p t=0
+	local p c t=0
 	for p in "$NSD_PID" $(pgrep -P "$NSD_PID"); do
-		t=$((t + $(cpu_ticks_of "$p" 2>/dev/null || echo 0)))
+		for c in "$p" $( [ "$p" = "$NSD_PID" ] || pgrep -P "$p"); do
+			t=$((t + $(cpu_ticks_of "$c" 2>/dev/null || echo 0)))
+		done
 	done
 	echo "$t"
 }
