@@ -87,5 +87,6 @@ machine_lines() {
 	echo "posthorn commit: $(git -C "$SRCDIR" log -1 --format='%h %s' 2>/dev/null || echo unknown)" \
 	    "($(git -C "$SRCDIR" status --porcelain -uno 2>/dev/null | wc -l) tracked files modified," \
 	    "$(git -C "$SRCDIR" status --porcelain 2>/dev/null | grep -c '^??') untracked)"
-	echo "CFLAGS: $CFLAGS_OPT"
+	# the build directory's own flags (it may have been configured by hand)
+	echo "CFLAGS: $(sed -n 's/^CFLAGS = //p' "$BUILDDIR/Makefile" 2>/dev/null || echo "$CFLAGS_OPT")"
 }
