@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dest_cache.h"
 #include "log.h"
 #include "outbound.h"
 #include "outbound_internal.h"
@@ -35,6 +36,7 @@
 struct outbound_job {
 	struct store_queue_entry	 entry;
 	struct outbound_gen		*gen;
+	uint64_t			 dest;		/* dest_hash() of its destination */
 	int				 taken;		/* a thread runs it */
 };
 
@@ -49,6 +51,7 @@ struct outbound {
 
 	struct outbound_job	**jobs;		/* in flight: waiting or running */
 	size_t			 n_jobs, cap_jobs;
+	struct dest_cache	 dests;		/* due entries' destinations, by id */
 
 	pthread_t		 scheduler;
 	pthread_t		*threads;
@@ -139,16 +142,17 @@ job_destination(const struct outbound_gen *g, const struct store_queue_entry *e)
 	return g->cfg.relayhost[0] != '\0' ? g->cfg.relayhost : e->domain;
 }
 
+/* Under ob->mu: is the destination at outbound_max_per_domain? */
 static int
-jobs_for_destination(const struct outbound *ob, const char *dest)
+destination_full(const struct outbound *ob, uint64_t dest, int per_domain)
 {
 	size_t	 i;
 	int	 n = 0;
 
 	for (i = 0; i < ob->n_jobs; i++)
-		if (strcmp(job_destination(ob->jobs[i]->gen, &ob->jobs[i]->entry), dest) == 0)
+		if (ob->jobs[i]->dest == dest)
 			n++;
-	return n;
+	return n >= per_domain;
 }
 
 /* Under ob->mu: take the due entries that fit the limits. */
@@ -158,6 +162,7 @@ schedule_due(struct outbound *ob, int64_t now, int64_t *next_r)
 	uint64_t		*ids;
 	struct store_queue_entry e;
 	struct outbound_job	*job;
+	uint64_t		 dest;
 	int			 n, i, rc, limit, per_domain;
 
 	limit = ob->gen->cfg.outbound_max_connections;
@@ -172,14 +177,21 @@ schedule_due(struct outbound *ob, int64_t now, int64_t *next_r)
 	for (i = 0; i < n && (int)ob->n_jobs < limit; i++) {
 		if (job_in_flight(ob, ids[i]))
 			continue;
+		/* Known to wait for a full destination: no need to read it. */
+		if (dest_cache_get(&ob->dests, ids[i], &dest) &&
+		    destination_full(ob, dest, per_domain))
+			continue;
 		if ((rc = store_queue_get(ob->store, ids[i], &e)) < 0)
 			continue;	/* delivered or deleted meanwhile */
-		if (jobs_for_destination(ob, job_destination(ob->gen, &e)) >= per_domain) {
+		dest = dest_hash(job_destination(ob->gen, &e));
+		dest_cache_put(&ob->dests, ids[i], dest);
+		if (destination_full(ob, dest, per_domain)) {
 			store_queue_entry_free(&e);
 			continue;
 		}
 		job = xcalloc(1, sizeof(*job));
 		job->entry = e;
+		job->dest = dest;
 		job->gen = ob->gen;
 		ob->gen->refs++;
 		if (ob->n_jobs == ob->cap_jobs) {
@@ -353,6 +365,7 @@ outbound_reload(struct outbound *ob, const struct config *cfg)
 	pthread_mutex_lock(&ob->mu);
 	gen_unref(ob, ob->gen);
 	ob->gen = g;
+	dest_cache_clear(&ob->dests);	/* a relayhost change changes every destination */
 	ob->kicked = 1;
 	pthread_cond_signal(&ob->sched_cv);
 	pthread_mutex_unlock(&ob->mu);
@@ -404,6 +417,7 @@ outbound_stop(struct outbound **obp)
 		free(ob->jobs[i]);
 	}
 	free(ob->jobs);
+	dest_cache_free(&ob->dests);
 	gen_unref(ob, ob->gen);
 	free(ob->threads);
 	pthread_cond_destroy(&ob->sched_cv);
