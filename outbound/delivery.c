@@ -208,6 +208,43 @@ outcome_from_send(struct attempt *a, int status, const struct smtpc_reply *rcpt_
 }
 
 /*
+ * Run the transaction on an open connection; the outcomes are set, and
+ * the connection becomes a->conn. Returns 1 when the server answered
+ * nothing at all (a kept connection it had closed meanwhile): then the
+ * outcomes mean nothing and the caller connects afresh.
+ */
+static int
+send_on(struct attempt *a, struct smtpc *c, const char *where, const char *host,
+    const char *const *rcpts)
+{
+	struct smtpc_reply	 reply, *rcpt_r;
+	struct smtpc_envelope	 env;
+	size_t			 i;
+	int			 st, silent;
+
+	memset(&env, 0, sizeof(env));
+	env.sender = a->e->sender;
+	env.rcpts = rcpts;
+	env.n_rcpts = a->n_out;
+	env.data = a->data;
+	env.len = a->len;
+	env.need_8bitmime = (a->e->flags & STORE_QUEUE_F_8BITMIME) || has_8bit(a->data, a->len);
+	env.need_smtputf8 = needs_smtputf8(a->e, a->data, a->len);
+	rcpt_r = xcalloc(a->n_out, sizeof(*rcpt_r));
+	memset(&reply, 0, sizeof(reply));
+	st = smtpc_send(c, &env, rcpt_r, &reply);
+	silent = st == SMTPC_TEMP && reply.code == 0 && !smtpc_usable(c);
+	for (i = 0; i < a->n_out && silent; i++)
+		silent = rcpt_r[i].code == 0;
+	outcome_from_send(a, st, rcpt_r, &reply);
+	free(rcpt_r);
+	str_copy(a->relay, where, sizeof(a->relay));
+	str_copy(a->mta, host, sizeof(a->mta));
+	a->conn = c;
+	return silent;
+}
+
+/*
  * Connect to one target (again without TLS when opportunistic TLS failed:
  * RFC 7435 prefers plaintext delivery to none) and run the transaction.
  * Returns 1 when a server took the transaction (outcomes set), 0 when the
@@ -218,8 +255,7 @@ try_target(struct attempt *a, const struct route_target *t, const char *const *r
     char *why, size_t whylen)
 {
 	struct smtpc_options	 o;
-	struct smtpc_reply	 fail, reply, *rcpt_r;
-	struct smtpc_envelope	 env;
+	struct smtpc_reply	 fail;
 	struct smtpc		*c = NULL;
 	char			 name[DNS_NAME_MAX + 1], where[DNS_NAME_MAX + 80];
 	int			 st;
@@ -240,33 +276,34 @@ try_target(struct attempt *a, const struct route_target *t, const char *const *r
 			str_copy(why, fail.text, whylen);
 		return 0;
 	}
-
-	memset(&env, 0, sizeof(env));
-	env.sender = a->e->sender;
-	env.rcpts = rcpts;
-	env.n_rcpts = a->n_out;
-	env.data = a->data;
-	env.len = a->len;
-	env.need_8bitmime = (a->e->flags & STORE_QUEUE_F_8BITMIME) || has_8bit(a->data, a->len);
-	env.need_smtputf8 = needs_smtputf8(a->e, a->data, a->len);
-	rcpt_r = xcalloc(a->n_out, sizeof(*rcpt_r));
-	memset(&reply, 0, sizeof(reply));
-	st = smtpc_send(c, &env, rcpt_r, &reply);
-	outcome_from_send(a, st, rcpt_r, &reply);
-	free(rcpt_r);
-	str_copy(a->relay, where, sizeof(a->relay));
-	str_copy(a->mta, t->host, sizeof(a->mta));
 	if (smtpc_tls_info(c)[0] != '\0')
 		log_debug("outbound: id=%llu relay=%s tls=\"%s\"",
 		    (unsigned long long)a->e->id, where, smtpc_tls_info(c));
 	/* QUIT waits until the outcome is durable (delivery_attempt). */
-	a->conn = c;
+	(void)send_on(a, c, where, t->host, rcpts);
 	return 1;
+}
+
+/*
+ * A kept connection to this destination: no DNS, no handshake. 1 when it
+ * carried the transaction, 0 when it had died (closed here; the caller
+ * routes and connects as usual).
+ */
+static int
+try_kept(struct attempt *a, struct delivery_conn *dc, const char *const *rcpts)
+{
+	if (dc->c == NULL)
+		return 0;
+	if (smtpc_usable(dc->c) && send_on(a, dc->c, dc->where, dc->host, rcpts) == 0)
+		return 1;
+	a->conn = NULL;
+	delivery_conn_close(dc);
+	return 0;
 }
 
 /* Route and try each target until one takes the transaction. */
 static void
-attempt_deliver(struct attempt *a, const char *const *rcpts)
+attempt_deliver(struct attempt *a, const char *const *rcpts, struct delivery_conn *dc)
 {
 	struct route_target	*t;
 	size_t			 n = 0, i;
@@ -274,6 +311,8 @@ attempt_deliver(struct attempt *a, const char *const *rcpts)
 	const struct config	*cfg = &a->gen->cfg;
 	int			 rs;
 
+	if (try_kept(a, dc, rcpts))
+		return;
 	t = xcalloc(ROUTE_MAX_TARGETS, sizeof(*t));
 	if (cfg->relayhost[0] != '\0')
 		rs = route_relayhost(a->gen->resolver, cfg->relayhost, t,
@@ -533,8 +572,31 @@ attempt_sign(const struct attempt *a, const char *data, size_t len, size_t *len_
 }
 
 void
+delivery_conn_close(struct delivery_conn *dc)
+{
+	smtpc_close(dc->c);
+	memset(dc, 0, sizeof(*dc));
+}
+
+/* After the record: keep the connection for the next entry, or QUIT. */
+static void
+attempt_keep_conn(struct attempt *a, struct delivery_conn *dc)
+{
+	if (a->conn == NULL)
+		return;
+	if (a->conn != dc->c) {		/* a new connection: replaces the kept one */
+		delivery_conn_close(dc);
+		dc->c = a->conn;
+		str_copy(dc->where, a->relay, sizeof(dc->where));
+		str_copy(dc->host, a->mta, sizeof(dc->host));
+	}
+	if (++dc->uses >= DELIVERY_CONN_MAX_USES || !smtpc_usable(dc->c))
+		delivery_conn_close(dc);
+}
+
+void
 delivery_attempt(struct store *store, const struct outbound_gen *gen,
-    const struct store_queue_entry *e)
+    const struct store_queue_entry *e, struct delivery_conn *dc)
 {
 	struct attempt	 a;
 	const char	**rcpts;
@@ -577,11 +639,11 @@ delivery_attempt(struct store *store, const struct outbound_gen *gen,
 		}
 		a.data = data;
 		a.len = len;
-		attempt_deliver(&a, rcpts);
+		attempt_deliver(&a, rcpts, dc);
 	}
 	/* Record the remote verdict before QUIT: a crash then repeats nothing acknowledged. */
 	attempt_record(&a);
-	smtpc_close(a.conn);
+	attempt_keep_conn(&a, dc);
 done:
 	free(data);
 	free(rcpts);

@@ -142,17 +142,29 @@ job_destination(const struct outbound_gen *g, const struct store_queue_entry *e)
 	return g->cfg.relayhost[0] != '\0' ? g->cfg.relayhost : e->domain;
 }
 
-/* Under ob->mu: is the destination at outbound_max_per_domain? */
+/*
+ * Under ob->mu: jobs for a destination, all of them or only those a
+ * thread runs. The scheduler admits twice outbound_max_per_domain jobs
+ * per destination; at most outbound_max_per_domain of them run, the rest
+ * wait for a thread to finish one, which then carries the next over the
+ * connection it already has (delivery_main).
+ */
 static int
-destination_full(const struct outbound *ob, uint64_t dest, int per_domain)
+jobs_for(const struct outbound *ob, uint64_t dest, int running_only)
 {
 	size_t	 i;
 	int	 n = 0;
 
 	for (i = 0; i < ob->n_jobs; i++)
-		if (ob->jobs[i]->dest == dest)
+		if (ob->jobs[i]->dest == dest && (!running_only || ob->jobs[i]->taken))
 			n++;
-	return n >= per_domain;
+	return n;
+}
+
+static int
+destination_full(const struct outbound *ob, uint64_t dest, int per_domain)
+{
+	return jobs_for(ob, dest, 0) >= 2 * per_domain;
 }
 
 /* Under ob->mu: take the due entries that fit the limits. */
@@ -165,7 +177,8 @@ schedule_due(struct outbound *ob, int64_t now, int64_t *next_r)
 	uint64_t		 dest;
 	int			 n, i, rc, limit, per_domain;
 
-	limit = ob->gen->cfg.outbound_max_connections;
+	/* Waiting jobs are cheap; running ones are bounded by the threads. */
+	limit = 2 * ob->gen->cfg.outbound_max_connections;
 	per_domain = ob->gen->cfg.outbound_max_per_domain;
 	*next_r = 0;
 	if ((int)ob->n_jobs >= limit)
@@ -239,17 +252,29 @@ scheduler_main(void *arg)
 	return NULL;
 }
 
-/* Under ob->mu: the first job no thread has taken. */
+/*
+ * Under ob->mu: the first job no thread has taken whose destination has
+ * fewer than outbound_max_per_domain running; with same_dest, only a job
+ * for that destination and settings (to reuse a connection).
+ */
 static struct outbound_job *
-job_take(struct outbound *ob)
+job_take(struct outbound *ob, const struct outbound_job *same_dest)
 {
-	size_t i;
+	struct outbound_job	*j;
+	size_t			 i;
 
-	for (i = 0; i < ob->n_jobs; i++)
-		if (!ob->jobs[i]->taken) {
-			ob->jobs[i]->taken = 1;
-			return ob->jobs[i];
-		}
+	for (i = 0; i < ob->n_jobs; i++) {
+		j = ob->jobs[i];
+		if (j->taken)
+			continue;
+		if (same_dest != NULL) {
+			if (j->dest != same_dest->dest || j->gen != same_dest->gen)
+				continue;
+		} else if (jobs_for(ob, j->dest, 1) >= j->gen->cfg.outbound_max_per_domain)
+			continue;
+		j->taken = 1;
+		return j;
+	}
 	return NULL;
 }
 
@@ -269,24 +294,36 @@ job_finish(struct outbound *ob, struct outbound_job *job)
 	free(job);
 	ob->kicked = 1;		/* a slot is free: look again */
 	pthread_cond_signal(&ob->sched_cv);
+	pthread_cond_signal(&ob->work_cv);	/* a running slot of its destination too */
 }
 
 static void *
 delivery_main(void *arg)
 {
 	struct outbound		*ob = arg;
-	struct outbound_job	*job;
+	struct outbound_job	*job, *next;
+	struct delivery_conn	 dc;
 
+	memset(&dc, 0, sizeof(dc));
 	pthread_mutex_lock(&ob->mu);
 	while (!ob->stopping) {
-		if ((job = job_take(ob)) == NULL) {
+		if ((job = job_take(ob, NULL)) == NULL) {
 			pthread_cond_wait(&ob->work_cv, &ob->mu);
 			continue;
 		}
-		pthread_mutex_unlock(&ob->mu);
-		delivery_attempt(ob->store, job->gen, &job->entry);
-		pthread_mutex_lock(&ob->mu);
-		job_finish(ob, job);
+		for (; job != NULL; job = next) {
+			pthread_mutex_unlock(&ob->mu);
+			delivery_attempt(ob->store, job->gen, &job->entry, &dc);
+			pthread_mutex_lock(&ob->mu);
+			/* The next entry for this destination rides the same connection. */
+			next = dc.c != NULL && !ob->stopping ? job_take(ob, job) : NULL;
+			job_finish(ob, job);
+		}
+		if (dc.c != NULL) {
+			pthread_mutex_unlock(&ob->mu);
+			delivery_conn_close(&dc);	/* QUIT: nothing more for it now */
+			pthread_mutex_lock(&ob->mu);
+		}
 	}
 	pthread_mutex_unlock(&ob->mu);
 	return NULL;

@@ -9,6 +9,7 @@ import re
 import smtplib
 import sys
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -139,6 +140,28 @@ class LoadTest(OutboundCase):
         # outbound_max_per_domain (default 4) bounds the connections at once.
         self.assertLessEqual(sink.max_active, 4)
 
+
+
+class ConnectionReuseTest(OutboundCase):
+    def test_backlog_shares_connections(self):
+        """20 messages queued while the MX is down go out, once the MX is
+        up, over fewer connections than messages (each kept connection
+        carries the next entry for the domain), each exactly once, and no
+        more than outbound_max_per_domain connections at a time."""
+        srv = self.server()
+        toks = []
+        for i in range(20):
+            tok, _ = self.send(["r%d@remote.test" % (i % 2)])
+            toks.append(tok)
+        time.sleep(1.5)             # refused: all 20 wait for the 1 s retry
+        sink = self.sink()
+        self.wait_messages(sink, 20, timeout=60)
+        self.wait_settled()
+        self.assertEqual(len(sink.messages), 20)
+        for tok in toks:
+            self.assertEqual(sum(tok.encode() in m.data for m in sink.messages), 1, tok)
+        self.assertLess(len(sink.sessions), 20, "no connection carried two messages")
+        self.assertLessEqual(sink.max_active, 4)
 
 if __name__ == "__main__":
     unittest.main()
