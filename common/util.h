@@ -60,6 +60,16 @@ int	 sockaddr_is_loopback(const struct sockaddr *sa);
 /* Milliseconds from CLOCK_MONOTONIC. */
 uint64_t time_monotonic_ms(void);
 
+/*
+ * fd_wait.c: wait until fd is ready for events (POLLIN/POLLOUT) or the
+ * deadline (time_monotonic_ms) passes: 1 ready, 0 timeout, -1 error, or
+ * -1 with errno ECANCELED once fd_wait_cancel_all() was called. For
+ * blocking I/O on worker threads, never on an I/O loop.
+ */
+int	 fd_wait(int fd, short events, uint64_t deadline);
+/* The daemon is stopping: every fd_wait, in any thread, now and later, fails at once. */
+void	 fd_wait_cancel_all(void);
+
 /* A random 64-bit value (libsodium); used for transaction/session ids. */
 uint64_t random_u64(void);
 

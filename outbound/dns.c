@@ -40,7 +40,6 @@ typedef void (*dns_rr_fn)(void *, const uint8_t *, size_t, size_t, size_t);
 
 static int	 same_peer(const struct sockaddr_storage *a,
 		    const struct sockaddr_storage *b);
-static int	 wait_fd(int fd, short events, uint64_t deadline);
 static ssize_t	 udp_exchange(const struct dns_resolver *r, const uint8_t *q,
 		    size_t qlen, uint16_t id, const char *qname, uint16_t qtype,
 		    uint8_t *buf, size_t bufsize);
@@ -80,31 +79,6 @@ same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	return 0;
 }
 
-/* Poll fd for events until deadline: 1 ready, 0 timeout, -1 error. */
-static int
-wait_fd(int fd, short events, uint64_t deadline)
-{
-	struct pollfd pfd;
-
-	for (;;) {
-		uint64_t now = time_monotonic_ms();
-		int rc;
-
-		if (now >= deadline)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, (int)(deadline - now));
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0)
-			return -1;
-		if (rc > 0)
-			return 1;
-	}
-}
-
 /*
  * Send the query over UDP and wait for a datagram that answers it. The
  * length of the answer in buf, or -1 on timeout or network error.
@@ -127,7 +101,7 @@ udp_exchange(const struct dns_resolver *r, const uint8_t *q, size_t qlen,
 	if (connect(fd, (const struct sockaddr *)&r->server, r->serverlen) < 0 ||
 	    send(fd, q, qlen, 0) != (ssize_t)qlen)
 		goto out;
-	while (wait_fd(fd, POLLIN, deadline) > 0) {
+	while (fd_wait(fd, POLLIN, deadline) > 0) {
 		struct sockaddr_storage from;
 		socklen_t fromlen = sizeof(from);
 
@@ -159,7 +133,7 @@ tcp_connect(const struct dns_resolver *r, uint64_t deadline)
 		return -1;
 	if (connect(fd, (const struct sockaddr *)&r->server, r->serverlen) == 0)
 		return fd;
-	if (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) > 0 &&
+	if (errno == EINPROGRESS && fd_wait(fd, POLLOUT, deadline) > 0 &&
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
 		return fd;
 	close(fd);
@@ -173,7 +147,7 @@ tcp_write_all(int fd, const uint8_t *p, size_t len, uint64_t deadline)
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(fd, POLLOUT, deadline) <= 0)
+			if (fd_wait(fd, POLLOUT, deadline) <= 0)
 				return -1;
 			continue;
 		}
@@ -192,7 +166,7 @@ tcp_read_all(int fd, uint8_t *p, size_t len, uint64_t deadline)
 		ssize_t n = recv(fd, p, len, 0);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(fd, POLLIN, deadline) <= 0)
+			if (fd_wait(fd, POLLIN, deadline) <= 0)
 				return -1;
 			continue;
 		}

@@ -437,7 +437,7 @@ outbound_stop(struct outbound **obp)
 	outbound_running = NULL;
 	pthread_mutex_unlock(&outbound_running_mu);
 
-	smtpc_shutdown();	/* running deliveries give up their waits now */
+	fd_wait_cancel_all();	/* running deliveries give up their DNS and SMTP waits now */
 	pthread_mutex_lock(&ob->mu);
 	ob->stopping = 1;
 	pthread_cond_broadcast(&ob->sched_cv);

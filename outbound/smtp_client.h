@@ -107,13 +107,6 @@ const char *smtpc_tls_info(const struct smtpc *c);
 /* The server's EHLO keywords as seen (tests): "PIPELINING", "SIZE"... 1 when offered. */
 int	 smtpc_has_ext(const struct smtpc *c, const char *keyword);
 
-/*
- * The daemon is stopping: every wait of every connection (now and later)
- * fails at once, so delivery threads finish within moments instead of at
- * their timeouts. Irreversible; any thread.
- */
-void	 smtpc_shutdown(void);
-
 /* QUIT (when usable), close and free. NULL is fine. */
 void	 smtpc_close(struct smtpc *c);
 

@@ -65,11 +65,6 @@ struct smtpc {
 int	 smtpc_io_connect(const struct sockaddr *addr, socklen_t addrlen,
 	    int timeout_s, struct smtpc_reply *fail_r);
 /*
- * Wait until fd is ready for events (POLLIN/POLLOUT) or deadline
- * (time_monotonic_ms) passes. Returns 1 ready, 0 timeout, -1 error.
- */
-int	 smtpc_io_wait(int fd, short events, uint64_t deadline);
-/*
  * Write all of buf within timeout_s (over TLS when c->ssl). Returns 0, or
  * -1 with the reason in fail_r and the connection marked unusable.
  */

@@ -12,12 +12,10 @@
  * must ignore SIGPIPE (posthornd does).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,57 +77,6 @@ io_fail(struct smtpc *c, struct smtpc_reply *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * smtpc_shutdown(): a pipe whose read end every wait also polls; once a
- * byte is written it stays readable, so every wait from then on fails at
- * once and a stopping daemon does not sit out a 5-minute reply timeout.
- */
-static pthread_once_t	 cancel_once = PTHREAD_ONCE_INIT;
-static int		 cancel_pipe[2] = { -1, -1 };
-
-static void
-cancel_init(void)
-{
-	if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		cancel_pipe[0] = cancel_pipe[1] = -1;	/* waits then just time out */
-}
-
-void
-smtpc_shutdown(void)
-{
-	(void)pthread_once(&cancel_once, cancel_init);
-	if (cancel_pipe[1] >= 0)
-		(void)write(cancel_pipe[1], "x", 1);
-}
-
-int
-smtpc_io_wait(int fd, short events, uint64_t deadline)
-{
-	(void)pthread_once(&cancel_once, cancel_init);
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = events },
-			{ .fd = cancel_pipe[0], .events = POLLIN }
-		};
-		uint64_t now = time_monotonic_ms();
-		uint64_t left;
-		int n;
-
-		if (now >= deadline)
-			return 0;
-		left = deadline - now;
-		n = poll(pfd, cancel_pipe[0] >= 0 ? 2 : 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n > 0 && cancel_pipe[0] >= 0 && pfd[1].revents != 0) {
-			errno = ECANCELED;
-			return -1;
-		}
-		if (n > 0)
-			return 1;	/* POLLERR/POLLHUP too: the next I/O call says what */
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
 int
 smtpc_io_connect(const struct sockaddr *addr, socklen_t addrlen, int timeout_s,
     struct smtpc_reply *fail_r)
@@ -153,7 +100,7 @@ smtpc_io_connect(const struct sockaddr *addr, socklen_t addrlen, int timeout_s,
 		smtpc_reply_local(fail_r, 0, "connect to %s: %s", host, strerror(errno));
 		goto fail;
 	}
-	w = smtpc_io_wait(fd, POLLOUT, deadline);
+	w = fd_wait(fd, POLLOUT, deadline);
 	if (w == 0) {
 		smtpc_reply_local(fail_r, 0, "connect to %s: timed out (%d s)", host, timeout_s);
 		goto fail;
@@ -240,7 +187,7 @@ io_fill(struct smtpc *c, uint64_t deadline, int timeout_s, const char *stage,
 			}
 			events = POLLIN;
 		}
-		w = smtpc_io_wait(c->fd, events, deadline);
+		w = fd_wait(c->fd, events, deadline);
 		if (w == 0) {
 			io_fail(c, r, "timed out waiting for %s (%d s)", stage, timeout_s);
 			return -1;
@@ -414,7 +361,7 @@ smtpc_io_write(struct smtpc *c, const void *buf, size_t len, int timeout_s,
 				goto lost;
 			}
 		}
-		w = smtpc_io_wait(c->fd, events, deadline);
+		w = fd_wait(c->fd, events, deadline);
 		if (w == 0) {
 			io_fail(c, fail_r, "timed out sending %s (%d s)", stage, timeout_s);
 			return -1;

@@ -139,7 +139,7 @@ tls_handshake(struct smtpc *c, SSL *ssl, const struct smtpc_options *o,
 				    want == 0 ? "connection closed" : why);
 			return -1;
 		}
-		w = smtpc_io_wait(c->fd, (short)want, deadline);
+		w = fd_wait(c->fd, (short)want, deadline);
 		if (w <= 0) {
 			smtpc_reply_local(fail_r, 1, "TLS handshake %s (%d s)",
 			    w == 0 ? "timed out" : "failed", c->command_timeout);

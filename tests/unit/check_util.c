@@ -2,7 +2,10 @@
  * check_util.c: bounded strings, size and address parsing, loopback test.
  */
 #include <check.h>
+#include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 #include <netinet/in.h>
 
 #include "util.h"
@@ -62,6 +65,32 @@ START_TEST(test_parse_duration)
 }
 END_TEST
 
+START_TEST(test_fd_wait)
+{
+	int p[2];
+	uint64_t t0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	t0 = time_monotonic_ms();
+	ck_assert_int_eq(fd_wait(p[0], POLLIN, t0 + 100), 0);	/* times out */
+	ck_assert(time_monotonic_ms() - t0 >= 100);
+	ck_assert(time_monotonic_ms() - t0 < 2000);
+	ck_assert_int_eq(fd_wait(p[1], POLLOUT, t0 + 1000), 1);
+	ck_assert_int_eq(write(p[1], "x", 1), 1);
+	ck_assert_int_eq(fd_wait(p[0], POLLIN, time_monotonic_ms() + 1000), 1);
+	ck_assert_int_eq(fd_wait(p[0], POLLIN, 0), 0);		/* deadline passed */
+	/* After the stop switch every wait fails at once, however long its deadline. */
+	fd_wait_cancel_all();
+	t0 = time_monotonic_ms();
+	errno = 0;
+	ck_assert_int_eq(fd_wait(p[1], POLLOUT, t0 + 60000), -1);
+	ck_assert_int_eq(errno, ECANCELED);
+	ck_assert(time_monotonic_ms() - t0 < 1000);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 START_TEST(test_parse_hostport)
 {
 	struct sockaddr_storage ss;
@@ -108,6 +137,7 @@ util_suite(void)
 	tcase_add_test(tc, test_str_copy_append);
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_parse_duration);
+	tcase_add_test(tc, test_fd_wait);
 	tcase_add_test(tc, test_parse_hostport);
 	tcase_add_test(tc, test_trim_lower);
 	suite_add_tcase(s, tc);
