@@ -157,16 +157,29 @@ static int
 deliver_resolve(struct cli *cli, const char *arg, uint64_t *ids, size_t *n)
 {
 	char address[STORE_ADDRESS_MAX];
+	char foreign[1][STORE_ADDRESS_MAX];
 	uint64_t found[STORE_MAX_RCPT_USERS];
-	size_t nfound = 0, i, j;
+	size_t nfound = 0, nforeign = 0, i, j;
 	int rc;
 
 	if (cli_check_address(arg) == -1)
 		return CLI_EXIT_ERROR;
 	str_copy(address, arg, sizeof(address));	/* checked: fits */
 	str_lower(address);
-	rc = store_resolve_rcpt(cli->store, address, found,
-	    STORE_MAX_RCPT_USERS, &nfound);
+	rc = store_resolve_rcpt_targets(cli->store, address, found,
+	    STORE_MAX_RCPT_USERS, &nfound, foreign, 1, &nforeign);
+	/*
+	 * An MDA stores; it does not relay. The daemon forwards an alias's
+	 * targets elsewhere when the mail comes in over SMTP.
+	 */
+	if (rc == 0 && nforeign > 0 && nfound == 0) {
+		cli_error("%s only forwards to other domains (%s...): deliver "
+		    "stores mail for local users only", address, foreign[0]);
+		return CLI_EXIT_ERROR;
+	}
+	if (rc == 0 && nforeign > 0)
+		fprintf(stderr, "posthorn: note: %s also forwards to other "
+		    "domains; deliver stores only the local copies\n", address);
 	if (rc == 1) {
 		cli_error("%s: %s is not a local domain (deliver only stores "
 		    "mail for local users)", address, strrchr(address, '@') + 1);

@@ -292,6 +292,17 @@ class Deliver(CliCase):
         self.assertEqual(mailboxes(self.srv, ALICE)["INBOX"][0], 2)
         self.assertEqual(mailboxes(self.srv, BOB)["INBOX"][0], 3)
 
+    def test_alias_forwarding_elsewhere(self):
+        # An MDA stores; forwarding to other domains is the daemon's job.
+        self.srv.cli("alias", "add", "out@" + D, "x@elsewhere.test")
+        self.srv.cli("alias", "add", "mixed@" + D, ALICE + ",y@elsewhere.test")
+        self.fails("deliver", "out@" + D, input=MESSAGE,
+                   contains="only forwards to other domains (x@elsewhere.test...)")
+        r = self.srv.cli("deliver", "mixed@" + D, input=MESSAGE)
+        self.assertIn("stores only the local copies", r.stderr)
+        self.assertEqual(mailboxes(self.srv, ALICE)["INBOX"][0], 1)
+        self.assertIn("queue is empty", self.srv.cli("queue", "list").stdout)
+
     def test_refusals(self):
         self.fails("deliver", "nobody@" + D, input=MESSAGE,
                    contains="no such user or alias")
