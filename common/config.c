@@ -284,8 +284,8 @@ config_check_hostport(enum config_type type, const char *v, char *why, size_t wh
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	const char *colon;
-	uint64_t port;
+	char host[CONFIG_HOST_MAX];
+	uint16_t port;
 
 	if (*v == '\0')
 		return 0;
@@ -295,11 +295,8 @@ config_check_hostport(enum config_type type, const char *v, char *why, size_t wh
 		str_format(why, whylen, "bad address '%.80s' (expected IPv4:port or [IPv6]:port)", v);
 		return -1;
 	}
-	colon = strrchr(v, ':');
-	if (colon == NULL || colon == v || strpbrk(v, " \t") != NULL ||
-	    parse_uint(colon + 1, 1, 65535, &port) < 0 ||
-	    (v[0] != '[' && memchr(v, ':', (size_t)(colon - v)) != NULL) ||
-	    (v[0] == '[' && colon[-1] != ']')) {
+	if (strpbrk(v, " \t") != NULL ||
+	    split_hostport(v, host, sizeof(host), &port) < 0 || port == 0) {
 		str_format(why, whylen, "bad relayhost '%.80s' (expected host:port or [address]:port)", v);
 		return -1;
 	}

@@ -224,6 +224,37 @@ parse_duration(const char *s, uint64_t *secs_r)
 }
 
 int
+split_hostport(const char *s, char *host, size_t hostsize, uint16_t *port_r)
+{
+	const char *end, *colon;
+	uint64_t port = 0;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return -1;
+		hlen = (size_t)(end - s - 1);
+		s++;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			return -1;
+	} else {
+		colon = strchr(s, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			return -1;
+		hlen = colon != NULL ? (size_t)(colon - s) : strlen(s);
+	}
+	if (hlen == 0 || hlen >= hostsize)
+		return -1;
+	if (colon != NULL && parse_uint(colon + 1, 1, 65535, &port) < 0)
+		return -1;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	*port_r = (uint16_t)port;
+	return 0;
+}
+
+int
 parse_hostport(const char *s, struct sockaddr_storage *ss_r, socklen_t *len_r)
 {
 	char host[64];

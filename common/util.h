@@ -52,6 +52,14 @@ int	 parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val_r);
  * no DNS). Port 0 is refused. Returns 0 or -1.
  */
 int	 parse_hostport(const char *s, struct sockaddr_storage *ss_r, socklen_t *len_r);
+/*
+ * "host:port", "[host]:port" (an IPv6 address, or any host) or a bare
+ * "host" into host (without brackets) and *port_r (0 when absent). The
+ * host is not resolved or checked further: a relayhost may be a name.
+ * 0, or -1 when malformed (empty host, bad port, ':' in an unbracketed
+ * host, host longer than hostsize - 1).
+ */
+int	 split_hostport(const char *s, char *host, size_t hostsize, uint16_t *port_r);
 /* Format a peer address ("1.2.3.4" or "::1", no port) into buf. */
 void	 sockaddr_ntop(const struct sockaddr *sa, char *buf, size_t buflen);
 /* 1 when the address is 127.0.0.0/8 or ::1 (or a v4-mapped loopback). */

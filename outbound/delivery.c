@@ -105,36 +105,12 @@ needs_smtputf8(const struct store_queue_entry *e, const char *data, size_t len)
 	    has_8bit(data, header_length(data, len));
 }
 
-/* The host part of "host:port" / "[addr]:port". */
-static void
-relayhost_name(const char *relayhost, char *buf, size_t bufsize)
-{
-	const char	*colon = strrchr(relayhost, ':');
-	size_t		 n = colon != NULL ? (size_t)(colon - relayhost) : strlen(relayhost);
-
-	if (relayhost[0] == '[' && n >= 2) {
-		relayhost++;
-		n -= 2;
-	}
-	if (n >= bufsize)
-		n = bufsize - 1;
-	memcpy(buf, relayhost, n);
-	buf[n] = '\0';
-}
-
-static int
-relayhost_port(const char *relayhost)
-{
-	const char *colon = strrchr(relayhost, ':');
-
-	return colon != NULL ? atoi(colon + 1) : 25;
-}
-
 static void
 client_options(const struct attempt *a, const struct route_target *t,
     struct smtpc_options *o, char *name, size_t namesize)
 {
-	const struct config *cfg = &a->gen->cfg;
+	const struct config	*cfg = &a->gen->cfg;
+	uint16_t		 port = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->helo = cfg->hostname;
@@ -149,14 +125,16 @@ client_options(const struct attempt *a, const struct route_target *t,
 		    cfg->outbound_tls == OUTBOUND_TLS_NONE ? SMTPC_TLS_NONE : SMTPC_TLS_MAY;
 		o->tls_verify = 0;	/* RFC 7435: opportunistic, unauthenticated */
 	} else {
-		relayhost_name(cfg->relayhost, name, namesize);
+		/* config_load checked its form: host:port, [addr]:port. */
+		if (split_hostport(cfg->relayhost, name, namesize, &port) < 0)
+			str_copy(name, cfg->relayhost, namesize);
 		switch (cfg->relayhost_tls) {
 		case RELAYHOST_TLS_STARTTLS: o->tls = SMTPC_TLS_REQUIRE; break;
 		case RELAYHOST_TLS_IMPLICIT: o->tls = SMTPC_TLS_IMPLICIT; break;
 		case RELAYHOST_TLS_NONE: o->tls = SMTPC_TLS_NONE; break;
 		default:
 			/* RFC 8314: 465 is implicit TLS; elsewhere insist on STARTTLS. */
-			o->tls = relayhost_port(cfg->relayhost) == 465 ?
+			o->tls = port == 465 ?
 			    SMTPC_TLS_IMPLICIT : SMTPC_TLS_REQUIRE;
 		}
 		o->tls_verify = cfg->relayhost_tls_verify && o->tls != SMTPC_TLS_NONE;

@@ -41,8 +41,6 @@ static void	 host_addrs(struct dns_resolver *r, const char *host,
 		    uint16_t pref, uint16_t port, struct route_acc *acc);
 static void	 dns_why(char *why, size_t whylen, const char *name,
 		    const char *type, int status);
-static int	 split_relayhost(const char *s, char *host, size_t hostsize,
-		    uint16_t *port_r);
 
 static int
 mx_cmp(const struct dns_mx *a, const struct dns_mx *b)
@@ -278,41 +276,6 @@ route_lookup(struct dns_resolver *r, const char *domain, uint16_t port,
 	return acc.temp ? ROUTE_TEMPFAIL : ROUTE_PERMFAIL;
 }
 
-/*
- * "host:port", "[host]:port" or a bare host (port 25) into its parts.
- * A bracketed host may be an IPv6 address; an unbracketed one has no ':'.
- */
-static int
-split_relayhost(const char *s, char *host, size_t hostsize, uint16_t *port_r)
-{
-	const char *end, *colon;
-	uint64_t port = 25;
-	size_t hlen;
-
-	if (s[0] == '[') {
-		if ((end = strchr(s, ']')) == NULL)
-			return -1;
-		hlen = (size_t)(end - s - 1);
-		s++;
-		colon = end[1] == ':' ? end + 1 : NULL;
-		if (end[1] != '\0' && colon == NULL)
-			return -1;
-	} else {
-		colon = strchr(s, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			return -1;
-		hlen = colon != NULL ? (size_t)(colon - s) : strlen(s);
-	}
-	if (hlen == 0 || hlen >= hostsize)
-		return -1;
-	if (colon != NULL && parse_uint(colon + 1, 1, 65535, &port) < 0)
-		return -1;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	*port_r = (uint16_t)port;
-	return 0;
-}
-
 int
 route_relayhost(struct dns_resolver *r, const char *relayhost,
     struct route_target *t, size_t max, size_t *n_r, char *why, size_t whylen)
@@ -324,12 +287,14 @@ route_relayhost(struct dns_resolver *r, const char *relayhost,
 	uint16_t port;
 
 	*n_r = 0;
-	if (split_relayhost(relayhost, host, sizeof(host), &port) < 0) {
+	if (split_hostport(relayhost, host, sizeof(host), &port) < 0) {
 		if (str_format(why, whylen, "relayhost \"%s\" is not HOST:PORT "
 		    "or [ADDRESS]:PORT", relayhost) < 0)
 			(void)str_copy(why, "bad relayhost", whylen);
 		return ROUTE_TEMPFAIL;	/* a configuration error: keep the mail */
 	}
+	if (port == 0)
+		port = 25;
 	/* A numeric address routes like a domain literal. */
 	if (inet_pton(AF_INET, host, &a4) == 1 ||
 	    inet_pton(AF_INET6, host, &a6) == 1) {

@@ -65,6 +65,35 @@ START_TEST(test_parse_duration)
 }
 END_TEST
 
+START_TEST(test_split_hostport)
+{
+	static const struct { const char *s; int ok; const char *host; unsigned port; } cases[] = {
+		{ "smtp.example.net:587", 1, "smtp.example.net", 587 },
+		{ "smtp.example.net", 1, "smtp.example.net", 0 },
+		{ "[2001:db8::1]:465", 1, "2001:db8::1", 465 },
+		{ "[192.0.2.1]", 1, "192.0.2.1", 0 },
+		{ "192.0.2.1:25", 1, "192.0.2.1", 25 },
+		{ "::1:587", 0, "", 0 }, { "[::1]587", 0, "", 0 }, { "[::1", 0, "", 0 },
+		{ ":25", 0, "", 0 }, { "[]:25", 0, "", 0 }, { "h:0", 0, "", 0 },
+		{ "h:65536", 0, "", 0 }, { "h:x", 0, "", 0 }, { "", 0, "", 0 },
+	};
+	char host[64];
+	uint16_t port;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = 7;
+		ck_assert_msg((split_hostport(cases[i].s, host, sizeof(host), &port) == 0) ==
+		    cases[i].ok, "'%s'", cases[i].s);
+		if (cases[i].ok) {
+			ck_assert_str_eq(host, cases[i].host);
+			ck_assert_uint_eq(port, cases[i].port);
+		}
+	}
+	ck_assert_int_eq(split_hostport("averylonghostname:25", host, 8, &port), -1);
+}
+END_TEST
+
 START_TEST(test_fd_wait)
 {
 	int p[2];
@@ -138,6 +167,7 @@ util_suite(void)
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_parse_duration);
 	tcase_add_test(tc, test_fd_wait);
+	tcase_add_test(tc, test_split_hostport);
 	tcase_add_test(tc, test_parse_hostport);
 	tcase_add_test(tc, test_trim_lower);
 	suite_add_tcase(s, tc);
