@@ -376,3 +376,29 @@ random_u64(void)
 	randombytes_buf(&v, sizeof(v));
 	return v;
 }
+
+void
+rfc5322_date(char *buf, size_t len, time_t when, int utc)
+{
+	/* Names spelled out: strftime's %a/%b follow the locale. */
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm	 tm;
+	long		 off = 0;
+	char		 sign = '+';
+
+	if ((utc ? gmtime_r(&when, &tm) : localtime_r(&when, &tm)) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	if (!utc)
+		off = tm.tm_gmtoff / 60;
+	if (off < 0) {
+		sign = '-';
+		off = -off;
+	}
+	if (str_format(buf, len, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
+	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
+	    off / 60, off % 60) < 0)
+		fatalx("rfc5322_date: buffer too small");
+}

@@ -65,6 +65,13 @@ void	 sockaddr_ntop(const struct sockaddr *sa, char *buf, size_t buflen);
 /* 1 when the address is 127.0.0.0/8 or ::1 (or a v4-mapped loopback). */
 int	 sockaddr_is_loopback(const struct sockaddr *sa);
 
+/*
+ * RFC 5322 3.3 date-time of when ("Sun, 22 Nov 2026 19:02:25 +0100"), in
+ * local time, or in UTC ("+0000") when utc. Dies if buf is too small
+ * (64 bytes always suffice).
+ */
+void	 rfc5322_date(char *buf, size_t len, time_t when, int utc);
+
 /* Milliseconds from CLOCK_MONOTONIC. */
 uint64_t time_monotonic_ms(void);
 

@@ -40,7 +40,6 @@ static void	 buf_add(struct dsn_buf *b, const char *s, size_t n);
 static void	 buf_adds(struct dsn_buf *b, const char *s);
 static void	 buf_addf(struct dsn_buf *b, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
-static void	 dsn_date(char *buf, size_t len, int64_t when);
 static int	 utf8_seq_len(const unsigned char *s, size_t n, uint32_t *cp_r);
 static void	 add_ascii_text(struct dsn_buf *b, const char *s);
 static void	 add_addr_field(struct dsn_buf *b, const char *name,
@@ -106,25 +105,6 @@ buf_addf(struct dsn_buf *b, const char *fmt, ...)
 	va_end(ap);
 	buf_add(b, big, (size_t)n);
 	free(big);
-}
-
-/* RFC 5322 3.3 date-time in UTC; names spelled out (no locale). */
-static void
-dsn_date(char *buf, size_t len, int64_t when)
-{
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t		 t = (time_t)when;
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	if (str_format(buf, len, "%s, %d %s %d %02d:%02d:%02d +0000",
-	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec) < 0)
-		fatalx("dsn_date: buffer too small");
 }
 
 /*
@@ -449,9 +429,9 @@ build_status(struct dsn_buf *b, const struct dsn_info *info,
 	buf_adds(b, "\r\n");
 	if (info->queue_id != NULL && info->queue_id[0] != '\0')
 		add_folded(b, "X-Posthorn-Queue-ID: ", info->queue_id);
-	dsn_date(date, sizeof(date), info->arrival);
+	rfc5322_date(date, sizeof(date), (time_t)info->arrival, 1);
 	buf_addf(b, "Arrival-Date: %s\r\n", date);
-	dsn_date(date, sizeof(date), info->now);
+	rfc5322_date(date, sizeof(date), (time_t)info->now, 1);
 	for (i = 0; i < n; i++) {
 		const struct dsn_rcpt	*r = &rcpts[i];
 		const char		*action = r->action != NULL &&
@@ -587,7 +567,7 @@ dsn_build(const struct dsn_info *info, const struct dsn_rcpt *rcpts,
 			fatalx("dsn: no unique boundary after %d tries", tries);
 	}
 
-	dsn_date(date, sizeof(date), info->now);
+	rfc5322_date(date, sizeof(date), (time_t)info->now, 1);
 	buf_addf(&out, "Date: %s\r\n", date);
 	buf_adds(&out, "From: Mail Delivery System <MAILER-DAEMON@");
 	add_ascii_text(&out, hostname);

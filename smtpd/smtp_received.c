@@ -18,31 +18,6 @@
 #include "smtp_received.h"
 #include "util.h"
 
-void
-smtp_rfc5322_date(char *buf, size_t len, time_t when)
-{
-	/* Names spelled out: strftime's %a/%b follow the locale. */
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm	 tm;
-	long		 off;
-	char		 sign = '+';
-
-	if (localtime_r(&when, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	off = tm.tm_gmtoff / 60;
-	if (off < 0) {
-		sign = '-';
-		off = -off;
-	}
-	if (str_format(buf, len, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
-	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
-	    off / 60, off % 60) < 0)
-		fatalx("smtp_rfc5322_date: buffer too small");
-}
-
 const char *
 smtp_received_protocol(int ehlo, int utf8, int tls, int auth)
 {
@@ -90,7 +65,7 @@ smtp_received_format(struct smtp_buf *out, const struct smtp_trace *t)
 		fatalx("smtp_received_format: peer address too long");
 	if (t->tls != NULL && strlen(t->tls) > 256)
 		fatalx("smtp_received_format: TLS comment too long");
-	smtp_rfc5322_date(date, sizeof(date), t->when);
+	rfc5322_date(date, sizeof(date), t->when, 0);
 
 	/* Stamp = From-domain By-domain Opt-info [CFWS] ";" FWS date-time */
 	if (str_format(hdr, sizeof(hdr),

@@ -49,7 +49,5 @@ const char *smtp_received_protocol(int ehlo, int utf8, int tls, int auth);
  */
 void	 smtp_received_tls_comment(char *buf, size_t len, const char *info);
 
-/* RFC 5322 date-time of when in local time ("Sun, 22 Nov 2026 19:02:25 +0000"). */
-void	 smtp_rfc5322_date(char *buf, size_t len, time_t when);
 
 #endif

@@ -157,7 +157,7 @@ submit_add_fields(struct smtp_session *s, const struct smtp_header_scan *hs)
 		return;
 	smtp_buf_append(&out, tx->msg.data, tx->content_off);
 	if (!hs->has_date) {
-		smtp_rfc5322_date(date, sizeof(date), time(NULL));
+		rfc5322_date(date, sizeof(date), time(NULL), 0);
 		if (str_format(field, sizeof(field), "Date: %s\r\n", date) == 0)
 			smtp_buf_append(&out, field, strlen(field));
 	}

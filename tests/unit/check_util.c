@@ -4,7 +4,9 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 
@@ -94,6 +96,25 @@ START_TEST(test_split_hostport)
 }
 END_TEST
 
+START_TEST(test_rfc5322_date)
+{
+	char	 buf[64];
+
+	setenv("TZ", "CET-1", 1);	/* POSIX: one hour east of UTC */
+	tzset();
+	rfc5322_date(buf, sizeof(buf), 0, 0);
+	ck_assert_str_eq(buf, "Thu, 1 Jan 1970 01:00:00 +0100");
+	rfc5322_date(buf, sizeof(buf), 0, 1);		/* UTC whatever TZ says */
+	ck_assert_str_eq(buf, "Thu, 1 Jan 1970 00:00:00 +0000");
+	setenv("TZ", "EST+5", 1);
+	tzset();
+	rfc5322_date(buf, sizeof(buf), 0, 0);
+	ck_assert_str_eq(buf, "Wed, 31 Dec 1969 19:00:00 -0500");
+	rfc5322_date(buf, sizeof(buf), 1795000000, 1);
+	ck_assert_str_eq(buf, "Wed, 18 Nov 2026 11:06:40 +0000");
+}
+END_TEST
+
 START_TEST(test_fd_wait)
 {
 	int p[2];
@@ -167,6 +188,7 @@ util_suite(void)
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_parse_duration);
 	tcase_add_test(tc, test_fd_wait);
+	tcase_add_test(tc, test_rfc5322_date);
 	tcase_add_test(tc, test_split_hostport);
 	tcase_add_test(tc, test_parse_hostport);
 	tcase_add_test(tc, test_trim_lower);
