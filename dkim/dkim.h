@@ -94,6 +94,22 @@ char	*dkim_sign(const struct dkim_key *key, const char *msg, size_t len,
 int	 dkim_verify(const char *msg, size_t len, size_t index,
 	    const char *public_txt, time_t now, char *err, size_t errlen);
 
+/* What names the key of a DKIM-Signature: its d= and s= tags. */
+struct dkim_sig_id {
+	char	 d[DKIM_DOMAIN_MAX + 1];
+	char	 s[DKIM_SELECTOR_MAX + 16];	/* "SELECTOR-ALG" for our own keys */
+};
+
+/*
+ * The d= and s= of every DKIM-Signature of msg, top to bottom (the order
+ * dkim_verify() counts them in), the first max of them filled into ids
+ * ("" for a tag that is missing or a tag list that does not parse).
+ * Returns the number of signatures (may exceed max), or -1 with the
+ * reason in err when the header cannot be read.
+ */
+int	 dkim_signature_ids(const char *msg, size_t len, struct dkim_sig_id *ids,
+	    size_t max, char *err, size_t errlen);
+
 /* ---- canonicalization (dkim_canon.c), exposed for the tests ---- */
 
 /*

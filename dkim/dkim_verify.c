@@ -346,3 +346,44 @@ dkim_verify(const char *msg, size_t len, size_t index, const char *public_txt,
 	free(crlf);
 	return rc;
 }
+
+int
+dkim_signature_ids(const char *msg, size_t len, struct dkim_sig_id *ids,
+    size_t max, char *err, size_t errlen)
+{
+	struct dkim_msg		 m;
+	struct dkim_tags	 t;
+	const struct dkim_field	*f;
+	const char		*colon, *v;
+	size_t			 clen, i;
+	char			*crlf;
+	int			 n = 0;
+
+	crlf = dkim_crlf(msg, len, &clen);
+	if (dkim_msg_parse(&m, crlf, clen, err, errlen) == -1) {
+		free(crlf);
+		return -1;
+	}
+	for (i = 0; i < m.nfields; i++) {
+		if (!dkim_field_is(&m, i, "DKIM-Signature", 14))
+			continue;
+		if ((size_t)n < max) {
+			f = &m.fields[i];
+			colon = memchr(m.buf + f->start, ':', f->len);
+			memset(&ids[n], 0, sizeof(ids[n]));
+			if (dkim_tags_parse(&t, colon + 1, f->len -
+			    (size_t)(colon + 1 - (m.buf + f->start))) == 0) {
+				if ((v = dkim_tag(&t, "d")) != NULL)
+					(void)str_copy(ids[n].d, v, sizeof(ids[n].d));
+				if ((v = dkim_tag(&t, "s")) != NULL)
+					(void)str_copy(ids[n].s, v, sizeof(ids[n].s));
+			}
+			free(t.copy);
+		}
+		n++;
+	}
+	dkim_msg_free(&m);
+	free(crlf);
+	return n;
+}
+

@@ -11,87 +11,18 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
 #include "dkim.h"
 #include "util.h"
 
-/* The d= and s= tags of one signature (RFC 6376 3.5), as found. */
-struct dkim_sig_tags {
-	char	 d[DKIM_DOMAIN_MAX + 1];
-	char	 s[DKIM_SELECTOR_MAX + 16];
-};
-
-/* Copy the value of tag name from a tag-list (whitespace/folding removed). */
-static void
-tag_value(const char *list, size_t len, const char *name, char *buf, size_t bufsize)
-{
-	size_t	 i = 0, o, nlen = strlen(name);
-
-	buf[0] = '\0';
-	while (i < len) {
-		while (i < len && isspace((unsigned char)list[i]))
-			i++;
-		if (len - i > nlen && strncmp(list + i, name, nlen) == 0) {
-			size_t j = i + nlen;
-
-			while (j < len && isspace((unsigned char)list[j]))
-				j++;
-			if (j < len && list[j] == '=') {
-				for (j++, o = 0; j < len && list[j] != ';'; j++)
-					if (!isspace((unsigned char)list[j]) && o + 1 < bufsize)
-						buf[o++] = list[j];
-				buf[o] = '\0';
-				return;
-			}
-		}
-		while (i < len && list[i] != ';')
-			i++;
-		i++;
-	}
-}
-
-/*
- * The tags of every DKIM-Signature in the header of msg (CRLF), top to
- * bottom: the order dkim_verify() counts them in. Returns the count.
- */
-static size_t
-find_signatures(const char *msg, size_t len, struct dkim_sig_tags *tags, size_t max)
-{
-	static const char	 name[] = "DKIM-Signature:";
-	size_t			 off = 0, end, n = 0;
-	const char		*nl;
-
-	while (off < len && n < max && !(msg[off] == '\r' || msg[off] == '\n')) {
-		end = off;
-		do {	/* one field with its continuation lines */
-			nl = memchr(msg + end, '\n', len - end);
-			end = nl != NULL ? (size_t)(nl - msg) + 1 : len;
-		} while (end < len && (msg[end] == ' ' || msg[end] == '\t'));
-		if (end - off > sizeof(name) - 1 &&
-		    strncasecmp(msg + off, name, sizeof(name) - 1) == 0) {
-			const char *v = msg + off + sizeof(name) - 1;
-			size_t vlen = end - off - (sizeof(name) - 1);
-
-			tag_value(v, vlen, "d", tags[n].d, sizeof(tags[n].d));
-			tag_value(v, vlen, "s", tags[n].s, sizeof(tags[n].s));
-			str_lower(tags[n].d);
-			n++;
-		}
-		off = end;
-	}
-	return n;
-}
-
 /* "SELECTOR-ALG" -> the key file's public record; NULL after printing why. */
 static char *
-our_public_txt(const struct cli *cli, const struct dkim_sig_tags *t, char *why, size_t whylen)
+our_public_txt(const struct cli *cli, const struct dkim_sig_id *t, char *why, size_t whylen)
 {
 	char		 sel[DKIM_SELECTOR_MAX + 16], path[CONFIG_PATH_MAX + 400];
 	char		*dash, *txt;
@@ -125,10 +56,11 @@ our_public_txt(const struct cli *cli, const struct dkim_sig_tags *t, char *why, 
 int
 cli_dkim_verify(struct cli *cli)
 {
-	struct dkim_sig_tags	 tags[16];
+	struct dkim_sig_id	 tags[16];
 	char			*msg, *crlf, *txt, why[512];
 	size_t			 len, clen, n, i, good = 0;
 	time_t			 now = time(NULL);
+	int			 found;
 
 	if (cli_load_config(cli) == -1 || cli_drop_privileges(cli) == -1)
 		return CLI_EXIT_ERROR;
@@ -136,12 +68,20 @@ cli_dkim_verify(struct cli *cli)
 		return CLI_EXIT_ERROR;
 	crlf = dkim_crlf(msg, len, &clen);
 	free(msg);
-	n = find_signatures(crlf, clen, tags, sizeof(tags) / sizeof(tags[0]));
-	if (n == 0) {
-		cli_error("the message has no DKIM-Signature");
+	found = dkim_signature_ids(crlf, clen, tags, sizeof(tags) / sizeof(tags[0]),
+	    why, sizeof(why));
+	if (found <= 0) {
+		if (found == 0)
+			cli_error("the message has no DKIM-Signature");
+		else
+			cli_error("cannot read the message header: %s", why);
 		free(crlf);
 		return CLI_EXIT_ERROR;
 	}
+	n = (size_t)found < sizeof(tags) / sizeof(tags[0]) ? (size_t)found :
+	    sizeof(tags) / sizeof(tags[0]);
+	for (i = 0; i < n; i++)
+		str_lower(tags[i].d);
 	for (i = 0; i < n; i++) {
 		why[0] = '\0';
 		if ((txt = our_public_txt(cli, &tags[i], why, sizeof(why))) != NULL) {

@@ -319,6 +319,26 @@ START_TEST(test_two_signatures)
 }
 END_TEST
 
+/* dkim_signature_ids names each signature's key, in dkim_verify's order. */
+START_TEST(test_signature_ids)
+{
+	static const char bad[] = "no colon here\r\n\r\nx\r\n";
+	struct dkim_sig_id ids[1];
+	char err[256], *one, *both;
+
+	one = sign_msg(DKIM_ALG_RSA, messages[1]);
+	both = sign_msg(DKIM_ALG_ED25519, one);
+	ck_assert_int_eq(dkim_signature_ids(both, strlen(both), ids, 1, err, sizeof(err)), 2);
+	ck_assert_str_eq(ids[0].d, "example.org");
+	ck_assert_str_eq(ids[0].s, "sel-ed25519");
+	ck_assert_int_eq(dkim_signature_ids(messages[1], strlen(messages[1]), ids, 1,
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(dkim_signature_ids(bad, strlen(bad), ids, 1, err, sizeof(err)), -1);
+	free(one);
+	free(both);
+}
+END_TEST
+
 START_TEST(test_sign_refuses)
 {
 	static const char *const bad[] = {
@@ -455,6 +475,7 @@ dkim_suite(void)
 	tcase_add_loop_test(tc, test_benign_changes, 0,
 	    sizeof(benign) / sizeof(benign[0]));
 	tcase_add_test(tc, test_two_signatures);
+	tcase_add_test(tc, test_signature_ids);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("detects tampering");
