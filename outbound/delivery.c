@@ -25,6 +25,7 @@
 
 #include "dsn.h"
 #include "log.h"
+#include "mime.h"
 #include "outbound.h"
 #include "outbound_internal.h"
 #include "retry.h"
@@ -505,21 +506,14 @@ attempt_record(struct attempt *a)
 static size_t
 skip_return_path(const char *data, size_t len)
 {
-	static const char	 name[] = "Return-Path:";
-	size_t			 off = 0, eol;
-	const char		*nl;
+	struct mime_header_iter		 it;
+	struct mime_header_field	 f;
+	size_t				 off = 0;
 
-	while (len - off > sizeof(name) - 1 &&
-	    strncasecmp(data + off, name, sizeof(name) - 1) == 0) {
-		eol = off;
-		do {	/* the field with its folded continuation lines */
-			nl = memchr(data + eol, '\n', len - eol);
-			if (nl == NULL)
-				return off;	/* no body: leave it as it is */
-			eol = (size_t)(nl - data) + 1;
-		} while (eol < len && (data[eol] == ' ' || data[eol] == '\t'));
-		off = eol;
-	}
+	mime_header_iter_init(&it, data, len);
+	while (mime_header_next(&it, &f) && f.line == data + off &&
+	    f.name_len == 11 && strncasecmp(f.name, "Return-Path", 11) == 0)
+		off += f.line_len;
 	return off;
 }
 
