@@ -62,7 +62,6 @@ struct outbound {
 static pthread_mutex_t	 outbound_running_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct outbound	*outbound_running;
 
-static void	 gen_unref(struct outbound *ob, struct outbound_gen *g);
 
 static void
 keyring_warn(void *arg, const char *msg)
@@ -111,11 +110,10 @@ gen_free(struct outbound_gen *g)
 	free(g);
 }
 
-/* Under ob->mu. */
+/* Under the runner's mutex. */
 static void
-gen_unref(struct outbound *ob, struct outbound_gen *g)
+gen_unref(struct outbound_gen *g)
 {
-	(void)ob;
 	if (--g->refs == 0)
 		gen_free(g);
 }
@@ -289,7 +287,7 @@ job_finish(struct outbound *ob, struct outbound_job *job)
 			ob->jobs[i] = ob->jobs[--ob->n_jobs];
 			break;
 		}
-	gen_unref(ob, job->gen);
+	gen_unref(job->gen);
 	store_queue_entry_free(&job->entry);
 	free(job);
 	ob->kicked = 1;		/* a slot is free: look again */
@@ -400,7 +398,7 @@ outbound_reload(struct outbound *ob, const struct config *cfg)
 		return;
 	}
 	pthread_mutex_lock(&ob->mu);
-	gen_unref(ob, ob->gen);
+	gen_unref(ob->gen);
 	ob->gen = g;
 	dest_cache_clear(&ob->dests);	/* a relayhost change changes every destination */
 	ob->kicked = 1;
@@ -449,13 +447,13 @@ outbound_stop(struct outbound **obp)
 
 	/* Jobs no thread took: they stay due in the store. */
 	for (i = 0; i < ob->n_jobs; i++) {
-		gen_unref(ob, ob->jobs[i]->gen);
+		gen_unref(ob->jobs[i]->gen);
 		store_queue_entry_free(&ob->jobs[i]->entry);
 		free(ob->jobs[i]);
 	}
 	free(ob->jobs);
 	dest_cache_free(&ob->dests);
-	gen_unref(ob, ob->gen);
+	gen_unref(ob->gen);
 	free(ob->threads);
 	pthread_cond_destroy(&ob->sched_cv);
 	pthread_cond_destroy(&ob->work_cv);
